@@ -1,5 +1,6 @@
 """aiotrain: train models on a schedule, under a quota, in async strategies."""
 
+from ._bars import Slice, TradeBar
 from ._clock import Clock, ManualClock, RealClock, TimerHandle, wait_all_tasks_blocked
 from ._errors import (
     AiotrainError,
@@ -12,6 +13,7 @@ from ._errors import (
     TimeLoopExceeded,
     TrainingFailed,
 )
+from ._readers import Resolution, merge_slices, read_csv, read_lean, sp500_daily
 
 __all__ = [
     "AiotrainError",
@@ -23,10 +25,17 @@ __all__ = [
     "ModelNotReady",
     "QuotaExhausted",
     "RealClock",
+    "Resolution",
     "ScheduleError",
+    "Slice",
     "TimeLoopExceeded",
     "TimerHandle",
+    "TradeBar",
     "TrainingFailed",
+    "merge_slices",
+    "read_csv",
+    "read_lean",
+    "sp500_daily",
     "wait_all_tasks_blocked",
 ]
 

@@ -27,6 +27,7 @@ import io
 import itertools
 import math
 import os
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -100,15 +101,20 @@ def _nyse_early_closes() -> dict[date, time]:
     """Early-close sessions of the NYSE, with their New York close times.
 
     Empty when ``exchange_calendars`` is not installed, so every session then
-    closes at 16:00.
+    closes at 16:00. Deprecation warnings that the calendar's own use of
+    pandas raises while it is built are silenced: they concern that package,
+    not the caller.
     """
     try:
         import exchange_calendars
     except ImportError:
         return {}
 
-    calendar = exchange_calendars.get_calendar("XNYS", start=_CALENDAR_START)
-    closes = calendar.schedule.loc[calendar.early_closes, "close"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        calendar = exchange_calendars.get_calendar("XNYS", start=_CALENDAR_START)
+        closes = calendar.schedule.loc[calendar.early_closes, "close"]
+
     return {
         session.date(): close.tz_convert(NEW_YORK.key).time()
         for session, close in closes.items()
