@@ -2,6 +2,7 @@
 
 from ._bars import Slice, TradeBar
 from ._clock import Clock, ManualClock, RealClock, TimerHandle, wait_all_tasks_blocked
+from ._config import LEAN_KEYS, QuotaConfig
 from ._errors import (
     AiotrainError,
     ClockError,
@@ -14,6 +15,7 @@ from ._errors import (
     TrainingFailed,
 )
 from ._markets import Market
+from ._quota import BucketStatistics, LeakyBucket
 from ._readers import Resolution, merge_slices, read_csv, read_lean, sp500_daily
 from ._rules import (
     FRIDAY,
@@ -43,6 +45,7 @@ from ._scheduler import (
 
 __all__ = [
     "FRIDAY",
+    "LEAN_KEYS",
     "MONDAY",
     "SATURDAY",
     "SUNDAY",
@@ -50,12 +53,14 @@ __all__ = [
     "TUESDAY",
     "WEDNESDAY",
     "AiotrainError",
+    "BucketStatistics",
     "Clock",
     "ClockError",
     "ConfigError",
     "DataError",
     "DateRule",
     "DateRules",
+    "LeakyBucket",
     "ManualClock",
     "Market",
     "MissedRunPolicy",
@@ -63,6 +68,7 @@ __all__ = [
     "NoticeKind",
     "Occurrence",
     "OverlapPolicy",
+    "QuotaConfig",
     "QuotaExhausted",
     "RealClock",
     "Resolution",

@@ -12,6 +12,7 @@ import heapq
 import itertools
 import math
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -267,9 +268,12 @@ class ManualClock:
 
     async def _jump_forever(self) -> None:
         self._timer_added = asyncio.Event()
+        this_task = asyncio.current_task()
+        assert this_task is not None
+        _jumpers.add(this_task)
         try:
             while True:
-                await wait_all_tasks_blocked()
+                await _wait_until_idle()
                 deadline = self.next_deadline()
                 if deadline is None:
                     self._timer_added.clear()
@@ -293,17 +297,46 @@ class ManualClock:
         self._elapsed = target
 
 
+# Tasks inside wait_all_tasks_blocked(), and the autojump tasks. Callers of
+# wait_all_tasks_blocked() count each other and the jumpers as blocked; a
+# jumper moves time only when no caller is still waiting to look, so a test
+# that waits for the loop to settle always sees it before time jumps.
+_settling: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+_jumpers: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+
+
 async def wait_all_tasks_blocked() -> None:
     """Return once every other task of the loop is waiting on something.
 
     A quicker cousin of ``anyio.wait_all_tasks_blocked`` for asyncio: it
-    yields with ``sleep(0)`` instead of sleeping 0.1 s between looks.
+    yields with ``sleep(0)`` instead of sleeping 0.1 s between looks. Other
+    tasks inside this function, and :meth:`ManualClock.autojump`, count as
+    blocked.
     """
+    this_task = asyncio.current_task()
+    assert this_task is not None
+    _settling.add(this_task)
+    try:
+        while True:
+            await asyncio.sleep(0)
+            others = (task for task in asyncio.all_tasks() if task is not this_task)
+            if all(
+                task in _settling or task in _jumpers or _is_blocked(task)
+                for task in others
+            ):
+                return
+    finally:
+        _settling.discard(this_task)
+
+
+async def _wait_until_idle() -> None:
+    """Wait until every other task is blocked and none is settling."""
     this_task = asyncio.current_task()
     while True:
         await asyncio.sleep(0)
-        if all(
-            _is_blocked(task) for task in asyncio.all_tasks() if task is not this_task
+        others = [task for task in asyncio.all_tasks() if task is not this_task]
+        if not any(task in _settling for task in others) and all(
+            _is_blocked(task) for task in others
         ):
             return
 
