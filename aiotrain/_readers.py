@@ -685,19 +685,23 @@ def read_csv(
 
     Returns:
         An iterator of bars in time order; the file opens on the first
-        ``next``.
+        ``next`` and closes when the iterator is exhausted or discarded.
 
     Raises:
-        DataError: While iterating: the file is missing, lacks a column, or
-            has a malformed row.
-        ValueError: While iterating: a ``datetime`` column and no ``period``.
-            At once: a naive ``start`` or ``end``.
+        DataError: At once: the file is missing. While iterating: the
+            header lacks a column, or a row is malformed.
+        ValueError: At once: a naive ``start`` or ``end``. While iterating:
+            a ``datetime`` column and no ``period``.
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     style = _CsvStyle(zone, period, date_format, calendar)
     lower = _lower_bound(start, zone)
     upper = _upper_bound(end, zone)
-    return _clip(_csv_bars(Path(path), symbol, style), lower, upper)
+    source = Path(path)
+    if not source.is_file():
+        raise _missing(source, "data file")
+
+    return _clip(_csv_bars(source, symbol, style), lower, upper)
 
 
 # --- embedded data -------------------------------------------------------------

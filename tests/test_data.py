@@ -621,10 +621,13 @@ def test_a_csv_header_without_needed_columns(tmp_path: Path) -> None:
 
 
 def test_a_missing_csv_file_names_the_path(tmp_path: Path) -> None:
-    """Reading a CSV file that is not there names the path looked for."""
+    """read_csv raises at once for a missing file, naming the path looked for."""
     path = tmp_path / "nowhere.csv"
 
-    assert csv_error(path) == f"no data file at {path}"
+    with pytest.raises(DataError) as caught:
+        read_csv(path, "SPY")
+
+    assert str(caught.value) == f"no data file at {path}"
 
 
 def test_a_truncated_gzip_csv(tmp_path: Path) -> None:
