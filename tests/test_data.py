@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
 import sys
 import tracemalloc
 import zipfile
@@ -226,6 +227,22 @@ def test_merge_slices_interleaves_hour_and_daily_streams() -> None:
     assert [data.time.hour for data in slices] == [10, 11, 12, 13, 14, 15, 16]
     assert [len(data) for data in slices] == [1, 1, 1, 1, 1, 1, 2]
     assert slices[-1]["AAPL"].close == 122.15
+
+
+@needs_lean_data
+def test_reading_intraday_bars_does_not_import_pandas() -> None:
+    """import aiotrain and reading hour bars load neither pandas nor calendars."""
+    script = (
+        "import sys, aiotrain\n"
+        f"next(aiotrain.read_lean({str(LEAN_DATA)!r}, 'spy', 'hour'))\n"
+        "print(sorted({'pandas', 'exchange_calendars'} & set(sys.modules)))\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout == "[]\n"
 
 
 # --- the embedded S&P 500 history -------------------------------------------------
