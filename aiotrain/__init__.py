@@ -10,6 +10,7 @@ from ._errors import (
     DataError,
     ModelNotReady,
     QuotaExhausted,
+    QuotaStoreError,
     ScheduleError,
     TimeLoopExceeded,
     TrainingFailed,
@@ -42,6 +43,7 @@ from ._scheduler import (
     ScheduleNotice,
     Scheduler,
 )
+from ._store import MemoryStore, QuotaLedger, QuotaStore, SqliteStore
 
 __all__ = [
     "FRIDAY",
@@ -63,6 +65,7 @@ __all__ = [
     "LeakyBucket",
     "ManualClock",
     "Market",
+    "MemoryStore",
     "MissedRunPolicy",
     "ModelNotReady",
     "NoticeKind",
@@ -70,6 +73,9 @@ __all__ = [
     "OverlapPolicy",
     "QuotaConfig",
     "QuotaExhausted",
+    "QuotaLedger",
+    "QuotaStore",
+    "QuotaStoreError",
     "RealClock",
     "Resolution",
     "ScheduleError",
@@ -77,6 +83,7 @@ __all__ = [
     "ScheduledEvent",
     "Scheduler",
     "Slice",
+    "SqliteStore",
     "TimeLoopExceeded",
     "TimeRule",
     "TimeRules",

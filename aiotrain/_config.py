@@ -17,6 +17,7 @@ import attrs
 from ._clock import Clock
 from ._errors import ConfigError
 from ._quota import LeakyBucket
+from ._store import QuotaStore
 
 __all__ = ["LEAN_KEYS", "QuotaConfig"]
 
@@ -130,11 +131,26 @@ class QuotaConfig:
         """The time-loop maximum in seconds."""
         return self.time_loop_maximum_minutes * 60.0
 
-    def make_bucket(self, clock: Clock | None = None) -> LeakyBucket:
-        """A full :class:`LeakyBucket` of minute tokens that refills on ``clock``."""
+    def make_bucket(
+        self, clock: Clock | None = None, *, store: QuotaStore | None = None
+    ) -> LeakyBucket:
+        """A :class:`LeakyBucket` of minute tokens that refills on ``clock``.
+
+        Without ``store`` the bucket starts full and lives in memory; with
+        one (such as :class:`~aiotrain.SqliteStore`) it continues the stored
+        quota, or starts it full if the store is new.
+
+        Raises:
+            QuotaStoreError: The store is unusable or holds a bucket with
+                other settings.
+        """
         interval_seconds = self.refill_interval_minutes * 60.0
         return LeakyBucket(
-            self.capacity, self.refill_amount, interval_seconds, clock=clock
+            self.capacity,
+            self.refill_amount,
+            interval_seconds,
+            clock=clock,
+            store=store,
         )
 
     @classmethod

@@ -7,6 +7,7 @@ error the library makes on purpose::
     ├── ConfigError (also ValueError)       bad quota settings or config files
     ├── ClockError (also ValueError)        a manual clock asked to go backwards
     ├── QuotaExhausted                      a training run ran out of quota
+    ├── QuotaStoreError                     a quota file is unusable or mismatched
     ├── TimeLoopExceeded                    one time slice took too long
     ├── ModelNotReady (also LookupError)    no model version published yet
     ├── TrainingFailed                      a training run raised
@@ -31,6 +32,10 @@ class ClockError(AiotrainError, ValueError):
 
 class QuotaExhausted(AiotrainError):
     """A training run needed a quota token and none was left."""
+
+
+class QuotaStoreError(AiotrainError):
+    """A quota store is corrupt, foreign, locked too long, or set up differently."""
 
 
 class TimeLoopExceeded(AiotrainError):

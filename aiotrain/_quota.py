@@ -4,18 +4,27 @@ The bucket starts full. Every ``refill_interval`` seconds after it was made,
 ``refill_amount`` tokens come back, up to ``capacity``; tokens above capacity
 are discarded. Refill happens in whole steps at interval boundaries, so the
 level is a pure function of the clock and the grants made.
+
+By default the bucket keeps its level in its own fields and counts time on
+the clock's monotonic axis. Given a :class:`~aiotrain.QuotaStore`, it keeps
+the level in the store instead and counts refills on the clock's wall time
+(``clock.now()``), so the quota can outlive the process and be shared.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from typing import final
+from collections.abc import Callable
+from typing import TypeVar, final
 
 import anyio
 import attrs
 
 from ._clock import Clock, RealClock, TimerHandle
+from ._store import QuotaLedger, QuotaStore, epoch_microseconds
+
+T = TypeVar("T")
 
 __all__ = ["BucketStatistics", "LeakyBucket"]
 
@@ -85,15 +94,28 @@ class LeakyBucket:
         refill_interval: Seconds between refills, on ``clock``'s monotonic
             time, counted from the bucket's creation.
         clock: The clock that drives refills; default :class:`RealClock`.
+        store: Where the level is kept; default: in this object. With a
+            store (such as :class:`~aiotrain.SqliteStore`) the bucket opens
+            the stored ledger, or starts it full at ``clock.now()``, and
+            refills on the clock's wall time, to the microsecond.
 
     Raises:
         ValueError: An argument is negative, not a number, or the interval
             is zero.
+        QuotaStoreError: The store is unusable or holds a bucket with other
+            settings.
 
     Waiters are served first come, first served: a task asking for many
     tokens is never overtaken by later, smaller requests, and
     :meth:`try_consume` fails while anyone waits. No task polls: one clock
     timer is set for the refill that can serve the head of the queue.
+
+    With a store shared by other processes, every call runs one store
+    transaction (see the store for how long it blocks). Waiters are served
+    in order within this process, not across processes: a waiter sleeps
+    until the refill that could serve it, then tries again, and another
+    process may have taken those tokens first. Tokens another process gives
+    back are seen at this bucket's next call or refill.
     """
 
     capacity: float
@@ -106,6 +128,7 @@ class LeakyBucket:
     _waiters: deque[_Waiter]
     _timer: TimerHandle | None
     _timer_deadline: float | None
+    _store: QuotaStore | None
 
     def __init__(
         self,
@@ -114,6 +137,7 @@ class LeakyBucket:
         refill_interval: float,
         *,
         clock: Clock | None = None,
+        store: QuotaStore | None = None,
     ) -> None:
         self.capacity = _check_positive(capacity, "capacity")
         self.refill_amount = _check_positive(
@@ -127,6 +151,46 @@ class LeakyBucket:
         self._waiters = deque()
         self._timer = None
         self._timer_deadline = None
+        self._store = store
+        if store is not None:
+            self._open_store(store)
+
+    def _open_store(self, store: QuotaStore) -> None:
+        """Adopt the stored ledger, storing a full one if there is none."""
+        if math.isinf(self.refill_interval):
+            raise ValueError("`refill_interval` must be finite with a store (got inf)")
+
+        now_us = epoch_microseconds(self.clock.now())
+        fresh = QuotaLedger(
+            capacity=self.capacity,
+            refill_amount=self.refill_amount,
+            refill_interval_us=max(1, round(self.refill_interval * 1e6)),
+            anchor_us=now_us,
+            level=self.capacity,
+        )
+        ledger = store.open(fresh)
+
+        self.refill_interval = ledger.refill_interval_us / 1e6
+        self._adopt(ledger, now_us, self.clock.monotonic())
+
+    def _adopt(self, ledger: QuotaLedger, now_us: int, monotonic: float) -> None:
+        """Mirror a stored ledger, mapping its wall-clock anchor to monotonic time."""
+        self._level = ledger.level
+        self._refills_applied = ledger.refills_applied
+        self._origin = monotonic - (now_us - ledger.anchor_us) / 1e6
+
+    def _in_store(self, change: Callable[[QuotaLedger], tuple[QuotaLedger, T]]) -> T:
+        """Refill and apply ``change`` in one store transaction; mirror the result."""
+        assert self._store is not None
+        now_us = epoch_microseconds(self.clock.now())
+        monotonic = self.clock.monotonic()
+
+        ledger, result = self._store.update(
+            lambda stored: change(stored.refilled(now_us))
+        )
+
+        self._adopt(ledger, now_us, monotonic)
+        return result
 
     @property
     def available(self) -> float:
@@ -156,6 +220,8 @@ class LeakyBucket:
         if self._waiters:
             self._serve_waiters()
             return False
+        if self._store is not None:
+            return self._take_from_store(tokens)
 
         self._refill()
         if self._level < tokens:
@@ -163,6 +229,9 @@ class LeakyBucket:
 
         self._level -= tokens
         return True
+
+    def _take_from_store(self, tokens: int) -> bool:
+        return self._in_store(lambda ledger: _take(ledger, tokens))
 
     async def consume(self, tokens: int = 1) -> None:
         """Wait until ``tokens`` are available, then take them.
@@ -191,10 +260,12 @@ class LeakyBucket:
 
     def _withdraw(self, waiter: _Waiter) -> None:
         """Undo a waiter that was cancelled, whether or not it was granted."""
-        if waiter.granted.is_set():
-            self._level = min(self.capacity, self._level + waiter.tokens)
-        else:
+        if not waiter.granted.is_set():
             self._waiters.remove(waiter)
+        elif self._store is not None:
+            self._in_store(lambda ledger: (_give_back(ledger, waiter.tokens), None))
+        else:
+            self._level = min(self.capacity, self._level + waiter.tokens)
 
         self._serve_waiters()
 
@@ -227,11 +298,25 @@ class LeakyBucket:
 
     def _serve_waiters(self) -> None:
         """Refill, grant the head of the queue while it fits, reset the timer."""
+        if self._store is not None:
+            self._serve_waiters_from_store()
+            return
+
         self._refill()
         while self._waiters and self._waiters[0].tokens <= self._level:
             waiter = self._waiters.popleft()
             self._level -= waiter.tokens
             waiter.granted.set()
+
+        self._reschedule_timer()
+
+    def _serve_waiters_from_store(self) -> None:
+        """Grant the head waiters that fit in one transaction, then wake them."""
+        wanted = [waiter.tokens for waiter in self._waiters]
+        served = self._in_store(lambda ledger: _grant_in_order(ledger, wanted))
+
+        for _ in range(served):
+            self._waiters.popleft().granted.set()
 
         self._reschedule_timer()
 
@@ -266,3 +351,27 @@ class LeakyBucket:
             return None
 
         return self._boundary(self._refills_applied + 1)
+
+
+def _take(ledger: QuotaLedger, tokens: int) -> tuple[QuotaLedger, bool]:
+    if ledger.level < tokens:
+        return ledger, False
+
+    return attrs.evolve(ledger, level=ledger.level - tokens), True
+
+
+def _give_back(ledger: QuotaLedger, tokens: int) -> QuotaLedger:
+    return attrs.evolve(ledger, level=min(ledger.capacity, ledger.level + tokens))
+
+
+def _grant_in_order(ledger: QuotaLedger, wanted: list[int]) -> tuple[QuotaLedger, int]:
+    """Take tokens for the first requests that fit, in order; count them."""
+    level = ledger.level
+    served = 0
+    for tokens in wanted:
+        if tokens > level:
+            break
+        level -= tokens
+        served += 1
+
+    return attrs.evolve(ledger, level=level), served
