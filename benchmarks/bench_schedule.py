@@ -8,9 +8,9 @@ Two measurements:
 * next-fire computation for 10,000 events over one year in a backtest walk
   (``Scheduler.due_before``), events mixing calendar and NYSE rules.
 
-Usage::
+Part of ``python -m benchmarks``; alone::
 
-    python benchmarks/bench_schedule.py [--quick]
+    python -m benchmarks.bench_schedule [--quick]
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from aiotrain import (
     time_rules,
 )
 from aiotrain._rules import fire_times
+from benchmarks._harness import Section, Target, median, print_section
 
 START = datetime(2000, 1, 3, tzinfo=UTC)
+FLAT_SHARE = 0.01
 
 
 def memory_over_evaluations(
@@ -105,27 +107,66 @@ def next_fire_over_a_year(event_count: int) -> tuple[int, float, float]:
     return fired, added - started, walked - added
 
 
-def main() -> None:
-    """Parse the arguments, run both measurements and print the results."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the work")
-    args = parser.parse_args()
-    evaluations = 100_000 if args.quick else 1_000_000
-    event_count = 1_000 if args.quick else 10_000
-
+def _memory_rows(evaluations: int) -> tuple[tuple[tuple[str, ...], ...], Target]:
+    """Heap samples while fire times are evaluated, and the flatness target."""
     readings = memory_over_evaluations(evaluations)
-    for evaluated, traced in readings:
-        print(
-            f"fire times evaluated {evaluated:>9,}  traced heap {traced / 1024:>8.1f} KiB"
-        )
-    growth = readings[-1][1] - readings[0][1]
-    print(f"heap growth from first to last sample: {growth / 1024:.1f} KiB")
-
-    fired, add_seconds, walk_seconds = next_fire_over_a_year(event_count)
-    print(
-        f"{event_count:,} events over a year: {fired:,} fires; add {add_seconds:.2f} s, "
-        f"walk {walk_seconds:.2f} s ({walk_seconds / fired * 1e6:.1f} us per fire)"
+    rows = tuple(
+        ("fire-time memory", f"{evaluated:,} evaluated", f"{traced / 1024:.1f} KiB")
+        for evaluated, traced in readings
     )
+    first, last = readings[0][1], readings[-1][1]
+    growth = last - first
+    target = Target(
+        "traced heap flat while fire times are evaluated",
+        growth <= FLAT_SHARE * first,
+        f"Grew {growth / 1024:.1f} KiB from the first sample to the last"
+        f" (limit: {FLAT_SHARE:.0%} of the first sample).",
+    )
+    return rows, target
+
+
+def _next_fire_rows(event_count: int, repeats: int) -> tuple[tuple[str, ...], ...]:
+    """Median add and walk times over ``repeats`` runs of a year's walk."""
+    runs = [next_fire_over_a_year(event_count) for _ in range(repeats)]
+    fired = runs[0][0]
+    add_seconds = median([run[1] for run in runs])
+    walk_seconds = median([run[2] for run in runs])
+    subject = f"{event_count:,} events over a year ({fired:,} fires)"
+    return (
+        ("next fire", f"add {subject}", f"{add_seconds:.2f} s"),
+        ("next fire", f"walk {subject}", f"{walk_seconds:.2f} s"),
+        ("next fire", "walk, per fire", f"{walk_seconds / fired * 1e6:.1f} µs"),
+    )
+
+
+def run(quick: bool) -> Section:
+    """Measure fire-time memory and next-fire cost; ``quick`` uses tiny sizes."""
+    evaluations = 10_000 if quick else 1_000_000
+    event_count = 100 if quick else 10_000
+    repeats = 1 if quick else 3
+    memory_rows, flat = _memory_rows(evaluations)
+    fire_rows = _next_fire_rows(event_count, repeats)
+    return Section(
+        title="Scheduling",
+        method=(
+            f"Memory: one event's fire times (every minute) evaluated {evaluations:,}"
+            " times under `tracemalloc`, heap sampled five times; a byte count,"
+            " measured once. Next fire: events mixing calendar and NYSE rules are"
+            " added to a `Scheduler` and walked over a year with `due_before`;"
+            f" median over runs: {repeats}. No peer is measured: LEAN's scheduler"
+            " runs on .NET."
+        ),
+        columns=("case", "subject", "median"),
+        rows=memory_rows + fire_rows,
+        targets=(flat,),
+    )
+
+
+def main() -> None:
+    """Run the section alone and print its rows."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run")
+    print_section(run(parser.parse_args().quick))
 
 
 if __name__ == "__main__":

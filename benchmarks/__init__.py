@@ -1,0 +1,1 @@
+"""aiotrain's benchmark suite: ``python -m benchmarks`` writes docs/benchmarks.md."""
