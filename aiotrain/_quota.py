@@ -273,7 +273,11 @@ class LeakyBucket:
         if self.refill_amount == 0:
             return
 
-        due = self._refills_due(self.clock.monotonic())
+        now = self.clock.monotonic()
+        if now < self._boundary(self._refills_applied + 1):
+            return  # the common case: no boundary passed since the last refill
+
+        due = self._refills_due(now)
         if due > self._refills_applied:
             gained = (due - self._refills_applied) * self.refill_amount
             self._level = min(self.capacity, self._level + gained)
