@@ -15,9 +15,11 @@ from ._errors import (
     TimeLoopExceeded,
     TrainingFailed,
 )
+from ._guard import TimeLoopGuard
 from ._markets import Market
 from ._quota import BucketStatistics, LeakyBucket
 from ._readers import Resolution, merge_slices, read_csv, read_lean, sp500_daily
+from ._readiness import ModelSlot
 from ._rules import (
     FRIDAY,
     MONDAY,
@@ -44,6 +46,7 @@ from ._scheduler import (
     Scheduler,
 )
 from ._store import MemoryStore, QuotaLedger, QuotaStore, SqliteStore
+from ._training import RunRecord, RunStatus, Trainer, TrainingRun, check_cancelled
 
 __all__ = [
     "FRIDAY",
@@ -68,6 +71,7 @@ __all__ = [
     "MemoryStore",
     "MissedRunPolicy",
     "ModelNotReady",
+    "ModelSlot",
     "NoticeKind",
     "Occurrence",
     "OverlapPolicy",
@@ -78,6 +82,8 @@ __all__ = [
     "QuotaStoreError",
     "RealClock",
     "Resolution",
+    "RunRecord",
+    "RunStatus",
     "ScheduleError",
     "ScheduleNotice",
     "ScheduledEvent",
@@ -85,12 +91,16 @@ __all__ = [
     "Slice",
     "SqliteStore",
     "TimeLoopExceeded",
+    "TimeLoopGuard",
     "TimeRule",
     "TimeRules",
     "TimerHandle",
     "TradeBar",
+    "Trainer",
     "TrainingFailed",
+    "TrainingRun",
     "Weekday",
+    "check_cancelled",
     "date_rules",
     "merge_slices",
     "read_csv",

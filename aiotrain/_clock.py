@@ -133,10 +133,18 @@ class RealClock:
 class _ManualTimer:
     deadline: float
     callback: Callable[[], None]
+    on_cancel: Callable[[], None]
     cancelled: bool = False
 
     def cancel(self) -> None:
-        self.cancelled = True
+        if not self.cancelled:
+            self.cancelled = True
+            self.callback = _do_nothing
+            self.on_cancel()
+
+
+def _do_nothing() -> None:
+    return None
 
 
 @final
@@ -162,6 +170,7 @@ class ManualClock:
     _timers: list[tuple[float, int, _ManualTimer]]
     _order: itertools.count[int]
     _timer_added: asyncio.Event | None
+    _cancelled: int
 
     def __init__(self, start: datetime | None = None) -> None:
         default = datetime(2000, 1, 1, tzinfo=UTC)
@@ -170,6 +179,7 @@ class ManualClock:
         self._timers = []
         self._order = itertools.count()
         self._timer_added = None
+        self._cancelled = 0
 
     def monotonic(self) -> float:
         """Seconds of virtual time since the clock was made."""
@@ -181,7 +191,7 @@ class ManualClock:
 
     def call_at(self, deadline: float, callback: Callable[[], None]) -> TimerHandle:
         """Run ``callback`` when the clock is moved to or past ``deadline``."""
-        timer = _ManualTimer(float(deadline), callback)
+        timer = _ManualTimer(float(deadline), callback, self._count_cancelled)
         heapq.heappush(self._timers, (timer.deadline, next(self._order), timer))
         if self._timer_added is not None:
             self._timer_added.set()
@@ -283,16 +293,29 @@ class ManualClock:
         finally:
             self._timer_added = None
 
+    def _count_cancelled(self) -> None:
+        """Compact the heap once most of it is cancelled timers."""
+        self._cancelled += 1
+        if self._cancelled > 64 and self._cancelled * 2 > len(self._timers):
+            self._timers = [entry for entry in self._timers if not entry[2].cancelled]
+            heapq.heapify(self._timers)
+            self._cancelled = 0
+
     def _drop_cancelled(self) -> None:
         while self._timers and self._timers[0][2].cancelled:
             heapq.heappop(self._timers)
+            self._cancelled -= 1
 
     def _run_timers_until(self, target: float) -> None:
         while self._timers and self._timers[0][0] <= target:
             deadline, _, timer = heapq.heappop(self._timers)
-            if not timer.cancelled:
-                self._elapsed = max(self._elapsed, deadline)
-                timer.callback()
+            if timer.cancelled:
+                self._cancelled -= 1
+                continue
+
+            timer.cancelled = True
+            self._elapsed = max(self._elapsed, deadline)
+            timer.callback()
 
         self._elapsed = target
 
@@ -330,13 +353,18 @@ async def wait_all_tasks_blocked() -> None:
 
 
 async def _wait_until_idle() -> None:
-    """Wait until every other task is blocked and none is settling."""
+    """Wait until no other task can run, none is settling, and no callback is due."""
     this_task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(0)
         others = [task for task in asyncio.all_tasks() if task is not this_task]
-        if not any(task in _settling for task in others) and all(
-            _is_blocked(task) for task in others
+        settling = any(task in _settling for task in others)
+        callbacks_due = len(getattr(loop, "_ready", ()))
+        if (
+            not settling
+            and not callbacks_due
+            and all(_is_blocked(task) for task in others)
         ):
             return
 
