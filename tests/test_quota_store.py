@@ -264,6 +264,23 @@ def test_other_schema_version_is_an_error(tmp_path: Path) -> None:
     )
 
 
+def test_impossible_stored_values_are_an_error(tmp_path: Path) -> None:
+    """A row edited to a zero interval is refused, naming the file and the row."""
+    path = tmp_path / "quota.db"
+    open_bucket(path, ManualClock(START))
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("UPDATE quota SET refill_interval_us = 0")
+        connection.commit()
+
+    with pytest.raises(QuotaStoreError) as caught:
+        open_bucket(path, ManualClock(START))
+
+    assert str(caught.value) == (
+        f"quota file {str(path)!r} holds impossible values "
+        f"(120.0, 18.0, 0, {START_US}, 120.0, 0)"
+    )
+
+
 def test_mismatched_capacity_is_an_error_naming_both(tmp_path: Path) -> None:
     """Reopening with another capacity names the file and both settings."""
     path = tmp_path / "quota.db"
