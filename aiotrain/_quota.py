@@ -22,6 +22,7 @@ import anyio
 import attrs
 
 from ._clock import Clock, RealClock, TimerHandle
+from ._errors import QuotaStoreError
 from ._store import QuotaLedger, QuotaStore, epoch_microseconds
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ class BucketStatistics:
 class _Waiter:
     tokens: int
     granted: anyio.Event = attrs.field(factory=anyio.Event)
+    failure: QuotaStoreError | None = None
 
 
 def _check_tokens(tokens: object, capacity: float) -> int:
@@ -245,6 +247,9 @@ class LeakyBucket:
 
         Raises:
             ValueError: ``tokens`` is not positive or exceeds the capacity.
+            QuotaStoreError: The bucket's store failed, when asked or at a
+                refill while this task waited; nothing was taken, and every
+                waiter of this bucket gets the error.
         """
         if self.try_consume(tokens):
             return
@@ -258,8 +263,14 @@ class LeakyBucket:
             self._withdraw(waiter)
             raise
 
+        if waiter.failure is not None:
+            raise QuotaStoreError(str(waiter.failure)) from waiter.failure
+
     def _withdraw(self, waiter: _Waiter) -> None:
         """Undo a waiter that was cancelled, whether or not it was granted."""
+        if waiter.failure is not None:
+            return
+
         if not waiter.granted.is_set():
             self._waiters.remove(waiter)
         elif self._store is not None:
@@ -341,7 +352,17 @@ class LeakyBucket:
 
     def _on_timer(self) -> None:
         self._timer = self._timer_deadline = None
-        self._serve_waiters()
+        try:
+            self._serve_waiters()
+        except QuotaStoreError as error:
+            self._fail_waiters(error)
+
+    def _fail_waiters(self, error: QuotaStoreError) -> None:
+        """Wake every waiter with the store's error; none of them was granted."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            waiter.failure = error
+            waiter.granted.set()
 
     def _refill_time_for(self, tokens: int) -> float:
         """The monotonic time of the refill that brings the level to ``tokens``."""

@@ -354,6 +354,37 @@ async def test_waiter_retries_when_another_bucket_took_the_refill(
 
 
 @pytest.mark.asyncio
+async def test_store_failure_at_a_refill_wakes_waiters_with_the_error(
+    tmp_path: Path,
+) -> None:
+    """A file locked when the refill comes fails both waiters; nothing is taken."""
+    path = tmp_path / "quota.db"
+    clock = ManualClock(START)
+    bucket = LeakyBucket(2, 1, MINUTE, clock=clock, store=SqliteStore(path, timeout=0))
+    assert bucket.try_consume(2)
+    failures: list[str] = []
+
+    async def take(tokens: int) -> None:
+        with pytest.raises(QuotaStoreError) as caught:
+            await bucket.consume(tokens)
+        failures.append(str(caught.value))
+
+    with closing(sqlite3.connect(path, isolation_level=None)) as holder:
+        async with anyio.create_task_group() as group:
+            group.start_soon(take, 1)
+            group.start_soon(take, 2)
+            await wait_all_tasks_blocked()
+            holder.execute("BEGIN IMMEDIATE")
+            clock.advance(MINUTE)
+        holder.execute("ROLLBACK")
+
+    locked = f"cannot use quota file {str(path)!r}: it stayed locked by another process for 0 s"
+    assert failures == [locked, locked]
+    assert bucket.statistics().waiting == 0
+    assert bucket.available == 1
+
+
+@pytest.mark.asyncio
 async def test_cancelled_after_grant_gives_tokens_back_to_the_file(
     tmp_path: Path,
 ) -> None:
