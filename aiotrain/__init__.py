@@ -1,5 +1,6 @@
 """aiotrain: train models on a schedule, under a quota, in async strategies."""
 
+from ._algorithm import Algorithm, Mode
 from ._bars import Slice, TradeBar
 from ._clock import Clock, ManualClock, RealClock, TimerHandle, wait_all_tasks_blocked
 from ._config import LEAN_KEYS, QuotaConfig
@@ -12,6 +13,7 @@ from ._errors import (
     QuotaExhausted,
     QuotaStoreError,
     ScheduleError,
+    StrategyError,
     TimeLoopExceeded,
     TrainingFailed,
 )
@@ -36,6 +38,7 @@ from ._rules import (
     date_rules,
     time_rules,
 )
+from ._runner import RunResult, backtest, live, replay
 from ._scheduler import (
     MissedRunPolicy,
     NoticeKind,
@@ -58,6 +61,7 @@ __all__ = [
     "TUESDAY",
     "WEDNESDAY",
     "AiotrainError",
+    "Algorithm",
     "BucketStatistics",
     "Clock",
     "ClockError",
@@ -70,6 +74,7 @@ __all__ = [
     "Market",
     "MemoryStore",
     "MissedRunPolicy",
+    "Mode",
     "ModelNotReady",
     "ModelSlot",
     "NoticeKind",
@@ -83,6 +88,7 @@ __all__ = [
     "RealClock",
     "Resolution",
     "RunRecord",
+    "RunResult",
     "RunStatus",
     "ScheduleError",
     "ScheduleNotice",
@@ -90,6 +96,7 @@ __all__ = [
     "Scheduler",
     "Slice",
     "SqliteStore",
+    "StrategyError",
     "TimeLoopExceeded",
     "TimeLoopGuard",
     "TimeRule",
@@ -100,11 +107,14 @@ __all__ = [
     "TrainingFailed",
     "TrainingRun",
     "Weekday",
+    "backtest",
     "check_cancelled",
     "date_rules",
+    "live",
     "merge_slices",
     "read_csv",
     "read_lean",
+    "replay",
     "sp500_daily",
     "time_rules",
     "wait_all_tasks_blocked",

@@ -12,6 +12,7 @@ error the library makes on purpose::
     ├── ModelNotReady (also LookupError)    no model version published yet
     ├── TrainingFailed                      a training run raised
     ├── ScheduleError (also ValueError)     an impossible rule or offset
+    ├── StrategyError                       a strategy's method raised
     └── DataError (also ValueError)         a corrupt or malformed data file
 """
 
@@ -52,6 +53,10 @@ class TrainingFailed(AiotrainError):
 
 class ScheduleError(AiotrainError, ValueError):
     """A date or time rule was given impossible arguments."""
+
+
+class StrategyError(AiotrainError):
+    """A strategy's own method raised; the original error is its ``__cause__``."""
 
 
 class DataError(AiotrainError, ValueError):

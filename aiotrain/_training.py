@@ -228,6 +228,7 @@ class Trainer:
     records: deque[RunRecord]
     tokens_drawn: int
     runs_started: int
+    running: int
     on_record: Callable[[RunRecord], None] | None
 
     def __init__(
@@ -245,6 +246,7 @@ class Trainer:
         self.records = deque(maxlen=history)
         self.tokens_drawn = 0
         self.runs_started = 0
+        self.running = 0
         self.on_record = on_record
 
     async def run(
@@ -292,7 +294,7 @@ class Trainer:
         """
         run = self.new_run(function, name=name, scheduled_time=scheduled_time)
         group.start_soon(
-            self._run_in_background,
+            self.supervise,
             run,
             function,
             slot,
@@ -302,7 +304,7 @@ class Trainer:
         )
         return run
 
-    async def _run_in_background(
+    async def supervise(
         self,
         run: TrainingRun,
         function: Callable[[], Any],
@@ -310,6 +312,7 @@ class Trainer:
         executor: Executor,
         stop_on_failure: bool,
     ) -> None:
+        """Run a pending ``run`` to its end in live mode; see :meth:`spawn`."""
         await self.execute(run, function, slot=slot, executor=executor)
         if run.exception is None:
             return
@@ -370,6 +373,7 @@ class Trainer:
         run.started = self.clock.monotonic()
         run.started_at = self.clock.now()
         self.runs_started += 1
+        self.running += 1
         if self.bucket is None or math.isinf(self.bucket.capacity):
             return None
 
@@ -464,6 +468,7 @@ class Trainer:
         if meter is not None and run.status is not RunStatus.ABANDONED:
             meter.stop()
 
+        self.running -= 1
         run.ended = self.clock.monotonic()
         if run.status is not RunStatus.ABANDONED:
             run.status = status

@@ -1,0 +1,471 @@
+"""The runners: a backtest over historical slices, and live mode over a feed.
+
+A backtest has two clocks. Simulated time (a :class:`ManualClock`) is the
+algorithm's ``time`` and drives the rules; real time is what training and
+slices really take, which the quota charges and the time-loop guard limits.
+The quota refills on real time (LEAN's behaviour) or, on request, on
+simulated time. Live mode has one clock for everything.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal, final
+
+import anyio
+import anyio.abc
+import attrs
+
+from ._algorithm import Algorithm, Mode
+from ._bars import Slice
+from ._clock import Clock, ManualClock, RealClock
+from ._config import QuotaConfig
+from ._errors import AiotrainError, StrategyError
+from ._guard import TimeLoopGuard
+from ._quota import BucketStatistics, LeakyBucket
+from ._readiness import ModelSlot
+from ._rules import DateRule, TimeRule
+from ._scheduler import Occurrence, ScheduledEvent, ScheduleNotice, Scheduler
+from ._training import (
+    Executor,
+    RunRecord,
+    RunStatus,
+    Trainer,
+    TrainingRun,
+    failure_error,
+)
+
+__all__ = ["RunResult", "backtest", "live", "replay"]
+
+Refill = Literal["wall", "simulated"]
+Progress = Callable[[int, datetime], None]
+
+
+@final
+@attrs.frozen
+class RunResult:
+    """What a backtest or a live session did.
+
+    Attributes:
+        mode: Backtest or live.
+        start, end: The algorithm's first and last time (aware).
+        slices: How many slices ``on_data`` handled.
+        slices_while_training: How many of them arrived while a training
+            run was going (live mode shows the data loop kept going).
+        runs: Every training run's record, in the order they ended.
+        notices: Skipped, missed and coalesced occurrences.
+        quota: The bucket's state at the end (``None`` if unlimited).
+        quota_levels: ``(algorithm time, tokens available)`` each time the
+            level changed, starting with the first.
+        report: The strategy's own figures, from :meth:`Algorithm.report`.
+        wall_seconds: Real seconds the whole run took.
+    """
+
+    mode: Mode
+    start: datetime
+    end: datetime
+    slices: int
+    slices_while_training: int
+    runs: tuple[RunRecord, ...]
+    notices: tuple[ScheduleNotice, ...]
+    quota: BucketStatistics | None
+    quota_levels: tuple[tuple[datetime, float], ...]
+    report: Mapping[str, object]
+    wall_seconds: float
+
+    @property
+    def tokens_drawn(self) -> int:
+        """Quota minutes drawn by all training runs."""
+        return sum(run.tokens_drawn for run in self.runs)
+
+    @property
+    def exhausted_runs(self) -> tuple[RunRecord, ...]:
+        """The runs stopped because the quota ran out."""
+        return tuple(
+            run for run in self.runs if run.status is RunStatus.QUOTA_EXHAUSTED
+        )
+
+
+@attrs.define(eq=False)
+class Runtime:
+    """The engine's side of an algorithm: clocks, trainer and scheduler."""
+
+    algorithm: Algorithm
+    mode: Mode
+    algorithm_clock: Clock
+    trainer: Trainer
+    scheduler: Scheduler
+    stop_on_failure: bool = False
+    task_group: anyio.abc.TaskGroup | None = None
+    notices: list[ScheduleNotice] = attrs.field(factory=list)
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.algorithm.time_zone)
+
+    async def train_now(
+        self,
+        function: Callable[[], Any],
+        *,
+        name: str | None,
+        slot: ModelSlot[Any] | None,
+        executor: Executor,
+    ) -> TrainingRun:
+        when = self.local(self.algorithm_clock.now())
+        if self.task_group is None:
+            run = await self.trainer.run(
+                function, name=name, scheduled_time=when, slot=slot, executor=executor
+            )
+            _raise_if_failed(run)
+            return run
+
+        return self.trainer.spawn(
+            self.task_group,
+            function,
+            name=name,
+            scheduled_time=when,
+            slot=slot,
+            executor=executor,
+            stop_on_failure=self.stop_on_failure,
+        )
+
+    def train_on_schedule(
+        self,
+        date_rule: DateRule,
+        time_rule: TimeRule,
+        function: Callable[[], Any],
+        *,
+        name: str | None,
+        slot: ModelSlot[Any] | None,
+        executor: Executor,
+    ) -> ScheduledEvent:
+        self.trainer.new_run(function)
+
+        async def action(occurrence: Occurrence) -> None:
+            run = self.trainer.new_run(
+                function,
+                name=occurrence.name,
+                scheduled_time=self.local(occurrence.time),
+            )
+            if self.task_group is None:
+                await self.trainer.execute(run, function, slot=slot, executor=executor)
+                _raise_if_failed(run)
+            else:
+                await self.trainer.supervise(
+                    run, function, slot, executor, self.stop_on_failure
+                )
+
+        return self.scheduler.add(
+            date_rule, time_rule, action, name=name, start=self.algorithm_clock.now()
+        )
+
+
+def _raise_if_failed(run: TrainingRun) -> None:
+    if run.status is RunStatus.FAILED:
+        raise failure_error(run) from run.exception
+
+
+@attrs.define(eq=False)
+class _Tally:
+    """Counts slices and notes the quota level whenever it changes."""
+
+    bucket: LeakyBucket | None
+    trainer: Trainer
+    clock: Clock
+    slices: int = 0
+    slices_while_training: int = 0
+    levels: list[tuple[datetime, float]] = attrs.field(factory=list)
+    notices: list[ScheduleNotice] = attrs.field(factory=list)
+
+    def count_slice(self) -> None:
+        self.slices += 1
+        if self.trainer.running:
+            self.slices_while_training += 1
+        self.note_level()
+
+    def note_level(self) -> None:
+        if self.bucket is None:
+            return
+
+        level = self.bucket.available
+        if not self.levels or self.levels[-1][1] != level:
+            self.levels.append((self.clock.now(), level))
+
+
+async def backtest(
+    algorithm: Algorithm,
+    data: Iterable[Slice],
+    *,
+    start: datetime | None = None,
+    quota: QuotaConfig | None = None,
+    refill: Refill = "wall",
+    real_clock: Clock | None = None,
+    bucket: LeakyBucket | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run ``algorithm`` over historical ``data`` and return what happened.
+
+    Before each slice, every scheduled event due strictly before the
+    slice's time fires in time order (ties in the order added), with the
+    algorithm's time set to the event's own time; then ``on_data`` gets the
+    slice. Training runs inline and simulated time stands still meanwhile.
+
+    Args:
+        algorithm: A fresh algorithm object.
+        data: Slices in time order.
+        start: The algorithm's start time; default midnight (New York) of
+            the first slice's date. ``initialize`` runs at this time.
+        quota: The quota settings; default LEAN's.
+        refill: What refills the bucket: ``"wall"`` (real) time, as LEAN
+            does, or ``"simulated"`` time.
+        real_clock: The clock that training and slices are measured on;
+            default the machine's (a :class:`ManualClock` in tests).
+        bucket: Use this bucket instead of one made from ``quota``.
+        progress: Called with (slices done, algorithm time) now and then.
+
+    Raises:
+        TrainingFailed: A training run raised.
+        TimeLoopExceeded: A slice took longer than the time-loop maximum.
+        StrategyError: ``initialize``, ``on_data`` or ``on_end`` raised.
+        ValueError: ``data`` is empty or ``refill`` is unknown.
+    """
+    if refill not in ("wall", "simulated"):
+        raise ValueError(f"`refill` must be 'wall' or 'simulated' (got {refill!r})")
+
+    slices = iter(data)
+    first = next(slices, None)
+    if first is None:
+        raise ValueError("`data` holds no slices")
+
+    quota = quota or QuotaConfig()
+    real = real_clock or RealClock()
+    simulated_start = start or _midnight_before(first.time)
+    simulated = ManualClock(simulated_start)
+    if bucket is None and not quota.is_unlimited:
+        bucket = quota.make_bucket(real if refill == "wall" else simulated)
+
+    trainer = Trainer(bucket, clock=real)
+    runtime = _attach(algorithm, Mode.BACKTEST, simulated, trainer)
+    guard = TimeLoopGuard(
+        quota.time_loop_maximum, clock=real, tokens_drawn=lambda: trainer.tokens_drawn
+    )
+    tally = _Tally(bucket, trainer, simulated, notices=runtime.notices)
+    began = time.monotonic()
+
+    async def drive() -> None:
+        await _call_strategy(guard, "initialize", algorithm.initialize(), simulated)
+        for number, data_slice in enumerate(itertools.chain([first], slices), start=1):
+            await _backtest_slice(algorithm, runtime, guard, simulated, data_slice)
+            tally.count_slice()
+            if progress is not None and number % 250 == 0:
+                progress(number, data_slice.time)
+
+        await _call_strategy(guard, "on_end", algorithm.on_end(), simulated)
+
+    tally.note_level()
+    await _with_guard(guard, drive)
+    if progress is not None:
+        progress(tally.slices, simulated.now())
+
+    period = (runtime.local(simulated_start), runtime.local(simulated.now()))
+    return _result(algorithm, Mode.BACKTEST, tally, trainer, period, began)
+
+
+async def _backtest_slice(
+    algorithm: Algorithm,
+    runtime: Runtime,
+    guard: TimeLoopGuard,
+    simulated: ManualClock,
+    data_slice: Slice,
+) -> None:
+    guard.begin_slice()
+    for occurrence in runtime.scheduler.due_before(data_slice.time):
+        simulated.set(occurrence.time)
+        await occurrence.event.action(occurrence)
+
+    if data_slice.time > simulated.now():
+        simulated.set(data_slice.time)
+    algorithm._remember(data_slice)
+    await _call_strategy(None, "on_data", algorithm.on_data(data_slice), simulated)
+    guard.end_slice()
+
+
+async def live(
+    algorithm: Algorithm,
+    feed: AsyncIterable[Slice],
+    *,
+    clock: Clock | None = None,
+    quota: QuotaConfig | None = None,
+    bucket: LeakyBucket | None = None,
+    stop_on_failure: bool = False,
+    grace_period: float = 2.0,
+) -> RunResult:
+    """Run ``algorithm`` on a live ``feed`` until it ends or the caller cancels.
+
+    Training runs beside the data loop in the algorithm's task group;
+    scheduled events fire on ``clock`` (no polling). When the feed ends or
+    the caller cancels, scheduling stops and training runs are cancelled;
+    a sync training gets ``grace_period`` seconds, then is abandoned (and
+    still charged while its thread runs).
+
+    Args:
+        algorithm: A fresh algorithm object.
+        feed: Slices as they arrive, e.g. :func:`replay` of history.
+        clock: One clock for everything; default the machine's.
+        quota: The quota settings; default LEAN's.
+        bucket: Use this bucket (e.g. a persistent one) instead.
+        stop_on_failure: A failed training stops the algorithm instead of
+            being logged while the previous model keeps serving.
+        grace_period: Seconds a stopping sync training may still take.
+
+    Raises:
+        TrainingFailed: With ``stop_on_failure``, a training run raised.
+        TimeLoopExceeded: A slice took longer than the time-loop maximum.
+        StrategyError: ``initialize``, ``on_data`` or ``on_end`` raised.
+    """
+    quota = quota or QuotaConfig()
+    clock = clock or RealClock()
+    if bucket is None and not quota.is_unlimited:
+        bucket = quota.make_bucket(clock)
+
+    trainer = Trainer(bucket, clock=clock, grace_period=grace_period, history=10_000)
+    runtime = _attach(
+        algorithm, Mode.LIVE, clock, trainer, stop_on_failure=stop_on_failure
+    )
+    guard = TimeLoopGuard(
+        quota.time_loop_maximum, clock=clock, tokens_drawn=lambda: trainer.tokens_drawn
+    )
+    tally = _Tally(bucket, trainer, clock, notices=runtime.notices)
+    start = runtime.local(clock.now())
+    began = time.monotonic()
+
+    async def drive() -> None:
+        async with anyio.create_task_group() as group:
+            runtime.task_group = group
+            await _call_strategy(guard, "initialize", algorithm.initialize(), clock)
+            group.start_soon(runtime.scheduler.run_live, group)
+            async for data_slice in feed:
+                await _live_slice(algorithm, guard, clock, data_slice)
+                tally.count_slice()
+            group.cancel_scope.cancel()
+
+        await _call_strategy(guard, "on_end", algorithm.on_end(), clock)
+
+    tally.note_level()
+    await _with_guard(guard, drive)
+    return _result(
+        algorithm, Mode.LIVE, tally, trainer, (start, runtime.local(clock.now())), began
+    )
+
+
+async def _live_slice(
+    algorithm: Algorithm, guard: TimeLoopGuard, clock: Clock, data_slice: Slice
+) -> None:
+    guard.begin_slice()
+    algorithm._remember(data_slice)
+    await _call_strategy(None, "on_data", algorithm.on_data(data_slice), clock)
+    guard.end_slice()
+
+
+async def replay(data: Iterable[Slice], clock: Clock) -> AsyncIterator[Slice]:
+    """Turn historical slices into a live feed: each arrives at its time on ``clock``.
+
+    Use a :class:`RealClock` started at the first slice's time and sped up
+    (``RealClock(start, speed=3600)`` plays an hour a second). Slices whose
+    time has passed are yielded at once.
+    """
+    for data_slice in data:
+        delay = (data_slice.time - clock.now()).total_seconds()
+        if delay > 0:
+            await clock.sleep_until(clock.monotonic() + delay)
+        yield data_slice
+
+
+def _attach(
+    algorithm: Algorithm,
+    mode: Mode,
+    clock: Clock,
+    trainer: Trainer,
+    *,
+    stop_on_failure: bool = False,
+) -> Runtime:
+    notices: list[ScheduleNotice] = []
+    scheduler = Scheduler(clock, on_notice=notices.append)
+    runtime = Runtime(
+        algorithm, mode, clock, trainer, scheduler, stop_on_failure, notices=notices
+    )
+    algorithm._attach(runtime)
+    return runtime
+
+
+async def _call_strategy(
+    guard: TimeLoopGuard | None, method: str, call: Any, clock: Clock
+) -> None:
+    """Await one of the strategy's methods; wrap what it raises with the place."""
+    if guard is not None:
+        guard.begin_slice()
+    try:
+        await call
+    except (AiotrainError, anyio.get_cancelled_exc_class()):
+        raise
+    except Exception as error:
+        raise StrategyError(
+            f"{method}() raised at {clock.now():%Y-%m-%d %H:%M:%S} UTC: {type(error).__name__}: {error}"
+        ) from error
+    finally:
+        if guard is not None:
+            guard.end_slice()
+
+
+async def _with_guard(guard: TimeLoopGuard, work: Callable[[], Any]) -> None:
+    """Run ``work`` beside the guard's watchdog; raise the first real error plainly."""
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(guard.watch)
+            await work()
+            group.cancel_scope.cancel()
+    except BaseExceptionGroup as group_error:
+        raise _first_error(group_error) from None
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            return _first_error(error)
+        if not isinstance(error, anyio.get_cancelled_exc_class()):
+            return error
+
+    return group.exceptions[0]
+
+
+def _midnight_before(when: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    local = when.astimezone(ZoneInfo("America/New_York"))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight if midnight < when else midnight - timedelta(days=1)
+
+
+def _result(
+    algorithm: Algorithm,
+    mode: Mode,
+    tally: _Tally,
+    trainer: Trainer,
+    period: tuple[datetime, datetime],
+    began: float,
+) -> RunResult:
+    return RunResult(
+        mode=mode,
+        start=period[0],
+        end=period[1],
+        slices=tally.slices,
+        slices_while_training=tally.slices_while_training,
+        runs=tuple(trainer.records),
+        notices=tuple(tally.notices),
+        quota=None if tally.bucket is None else tally.bucket.statistics(),
+        quota_levels=tuple(tally.levels),
+        report=dict(algorithm.report()),
+        wall_seconds=time.monotonic() - began,
+    )
