@@ -268,13 +268,20 @@ class ManualClock:
         every wake-up happens at its exact deadline, as with trio's
         ``MockClock(autojump_threshold=0)``. A task blocked on a worker
         thread counts as blocked, so time may jump while the thread works.
+        An error raised in the block comes out as itself, not in a group.
         """
+        body_error: BaseException | None = None
         async with anyio.create_task_group() as group:
             group.start_soon(self._jump_forever)
             try:
                 yield
+            except BaseException as error:
+                body_error = error
             finally:
                 group.cancel_scope.cancel()
+
+        if body_error is not None:
+            raise body_error
 
     async def _jump_forever(self) -> None:
         self._timer_added = asyncio.Event()

@@ -421,13 +421,17 @@ async def _call_strategy(
 
 async def _with_guard(guard: TimeLoopGuard, work: Callable[[], Any]) -> None:
     """Run ``work`` beside the guard's watchdog; raise the first real error plainly."""
+    error: BaseException | None = None
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(guard.watch)
             await work()
             group.cancel_scope.cancel()
     except BaseExceptionGroup as group_error:
-        raise _first_error(group_error) from None
+        error = _first_error(group_error)
+
+    if error is not None:
+        raise error
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
