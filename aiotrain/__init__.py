@@ -17,6 +17,7 @@ from ._errors import (
     TimeLoopExceeded,
     TrainingFailed,
 )
+from ._events import EventKind, EventLog, RunEvent
 from ._guard import TimeLoopGuard
 from ._markets import Market
 from ._quota import BucketStatistics, LeakyBucket
@@ -69,6 +70,8 @@ __all__ = [
     "DataError",
     "DateRule",
     "DateRules",
+    "EventKind",
+    "EventLog",
     "LeakyBucket",
     "ManualClock",
     "Market",
@@ -87,6 +90,7 @@ __all__ = [
     "QuotaStoreError",
     "RealClock",
     "Resolution",
+    "RunEvent",
     "RunRecord",
     "RunResult",
     "RunStatus",

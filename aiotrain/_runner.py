@@ -9,9 +9,17 @@ simulated time. Live mode has one clock for everything.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from datetime import datetime, timedelta
 from typing import Any, Literal, final
 
@@ -24,6 +32,7 @@ from ._bars import Slice
 from ._clock import Clock, ManualClock, RealClock
 from ._config import QuotaConfig
 from ._errors import AiotrainError, StrategyError
+from ._events import EventLog, RunEvent
 from ._guard import TimeLoopGuard
 from ._quota import BucketStatistics, LeakyBucket
 from ._readiness import ModelSlot
@@ -62,6 +71,7 @@ class RunResult:
             level changed, starting with the first.
         report: The strategy's own figures, from :meth:`Algorithm.report`.
         wall_seconds: Real seconds the whole run took.
+        events: The run record: training runs and notices, in order.
     """
 
     mode: Mode
@@ -75,6 +85,7 @@ class RunResult:
     quota_levels: tuple[tuple[datetime, float], ...]
     report: Mapping[str, object]
     wall_seconds: float
+    events: tuple[RunEvent, ...] = ()
 
     @property
     def tokens_drawn(self) -> int:
@@ -100,7 +111,6 @@ class Runtime:
     scheduler: Scheduler
     stop_on_failure: bool = False
     task_group: anyio.abc.TaskGroup | None = None
-    notices: list[ScheduleNotice] = attrs.field(factory=list)
 
     def local(self, when: datetime) -> datetime:
         return when.astimezone(self.algorithm.time_zone)
@@ -177,7 +187,6 @@ class _Tally:
     slices: int = 0
     slices_while_training: int = 0
     levels: list[tuple[datetime, float]] = attrs.field(factory=list)
-    notices: list[ScheduleNotice] = attrs.field(factory=list)
 
     def count_slice(self) -> None:
         self.slices += 1
@@ -204,6 +213,7 @@ async def backtest(
     real_clock: Clock | None = None,
     bucket: LeakyBucket | None = None,
     progress: Progress | None = None,
+    events: EventLog | None = None,
 ) -> RunResult:
     """Run ``algorithm`` over historical ``data`` and return what happened.
 
@@ -224,6 +234,8 @@ async def backtest(
             default the machine's (a :class:`ManualClock` in tests).
         bucket: Use this bucket instead of one made from ``quota``.
         progress: Called with (slices done, algorithm time) now and then.
+        events: Where to record training runs and skipped occurrences;
+            subscribe to it for a live stream. It is closed at the end.
 
     Raises:
         TrainingFailed: A training run raised.
@@ -247,11 +259,12 @@ async def backtest(
         bucket = quota.make_bucket(real if refill == "wall" else simulated)
 
     trainer = Trainer(bucket, clock=real)
-    runtime = _attach(algorithm, Mode.BACKTEST, simulated, trainer)
+    events = events or EventLog()
+    runtime = _attach(algorithm, Mode.BACKTEST, simulated, trainer, events)
     guard = TimeLoopGuard(
         quota.time_loop_maximum, clock=real, tokens_drawn=lambda: trainer.tokens_drawn
     )
-    tally = _Tally(bucket, trainer, simulated, notices=runtime.notices)
+    tally = _Tally(bucket, trainer, simulated)
     began = time.monotonic()
 
     async def drive() -> None:
@@ -265,12 +278,13 @@ async def backtest(
         await _call_strategy(guard, "on_end", algorithm.on_end(), simulated)
 
     tally.note_level()
-    await _with_guard(guard, drive)
+    with _closing(events):
+        await _with_guard(guard, drive)
     if progress is not None:
         progress(tally.slices, simulated.now())
 
     period = (runtime.local(simulated_start), runtime.local(simulated.now()))
-    return _result(algorithm, Mode.BACKTEST, tally, trainer, period, began)
+    return _result(algorithm, Mode.BACKTEST, tally, events, period, began)
 
 
 async def _backtest_slice(
@@ -301,6 +315,7 @@ async def live(
     bucket: LeakyBucket | None = None,
     stop_on_failure: bool = False,
     grace_period: float = 2.0,
+    events: EventLog | None = None,
 ) -> RunResult:
     """Run ``algorithm`` on a live ``feed`` until it ends or the caller cancels.
 
@@ -319,6 +334,8 @@ async def live(
         stop_on_failure: A failed training stops the algorithm instead of
             being logged while the previous model keeps serving.
         grace_period: Seconds a stopping sync training may still take.
+        events: Where to record training runs and skipped occurrences;
+            subscribe to it for a live stream. It is closed at the end.
 
     Raises:
         TrainingFailed: With ``stop_on_failure``, a training run raised.
@@ -331,13 +348,14 @@ async def live(
         bucket = quota.make_bucket(clock)
 
     trainer = Trainer(bucket, clock=clock, grace_period=grace_period, history=10_000)
+    events = events or EventLog(keep=10_000)
     runtime = _attach(
-        algorithm, Mode.LIVE, clock, trainer, stop_on_failure=stop_on_failure
+        algorithm, Mode.LIVE, clock, trainer, events, stop_on_failure=stop_on_failure
     )
     guard = TimeLoopGuard(
         quota.time_loop_maximum, clock=clock, tokens_drawn=lambda: trainer.tokens_drawn
     )
-    tally = _Tally(bucket, trainer, clock, notices=runtime.notices)
+    tally = _Tally(bucket, trainer, clock)
     start = runtime.local(clock.now())
     began = time.monotonic()
 
@@ -354,10 +372,10 @@ async def live(
         await _call_strategy(guard, "on_end", algorithm.on_end(), clock)
 
     tally.note_level()
-    await _with_guard(guard, drive)
-    return _result(
-        algorithm, Mode.LIVE, tally, trainer, (start, runtime.local(clock.now())), began
-    )
+    with _closing(events):
+        await _with_guard(guard, drive)
+    period = (start, runtime.local(clock.now()))
+    return _result(algorithm, Mode.LIVE, tally, events, period, began)
 
 
 async def _live_slice(
@@ -388,14 +406,13 @@ def _attach(
     mode: Mode,
     clock: Clock,
     trainer: Trainer,
+    events: EventLog,
     *,
     stop_on_failure: bool = False,
 ) -> Runtime:
-    notices: list[ScheduleNotice] = []
-    scheduler = Scheduler(clock, on_notice=notices.append)
-    runtime = Runtime(
-        algorithm, mode, clock, trainer, scheduler, stop_on_failure, notices=notices
-    )
+    trainer.on_record = events.record
+    scheduler = Scheduler(clock, on_notice=events.notice)
+    runtime = Runtime(algorithm, mode, clock, trainer, scheduler, stop_on_failure)
     algorithm._attach(runtime)
     return runtime
 
@@ -444,6 +461,14 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return group.exceptions[0]
 
 
+@contextlib.contextmanager
+def _closing(events: EventLog) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        events.close()
+
+
 def _midnight_before(when: datetime) -> datetime:
     from zoneinfo import ZoneInfo
 
@@ -456,7 +481,7 @@ def _result(
     algorithm: Algorithm,
     mode: Mode,
     tally: _Tally,
-    trainer: Trainer,
+    events: EventLog,
     period: tuple[datetime, datetime],
     began: float,
 ) -> RunResult:
@@ -466,8 +491,9 @@ def _result(
         end=period[1],
         slices=tally.slices,
         slices_while_training=tally.slices_while_training,
-        runs=tuple(trainer.records),
-        notices=tuple(tally.notices),
+        runs=tuple(event.record for event in events.events if event.record),
+        notices=tuple(event.notice for event in events.events if event.notice),
+        events=tuple(events.events),
         quota=None if tally.bucket is None else tally.bucket.statistics(),
         quota_levels=tuple(tally.levels),
         report=dict(algorithm.report()),

@@ -390,3 +390,34 @@ async def test_stop_lands_within_20_ms_of_the_boundary_on_a_scaled_clock() -> No
     assert run.status is RunStatus.QUOTA_EXHAUSTED
     assert run.tokens_drawn == 1
     assert -0.001 <= late_by < 0.020
+
+
+@pytest.mark.asyncio
+@pytest.mark.realtime
+@pytest.mark.slow
+async def test_c3_sync_cpu_training_leaves_the_loop_responsive() -> None:
+    """C3: a sync training spins the CPU for 2 s; a 10 ms heartbeat lags under 50 ms."""
+    trainer = Trainer(LeakyBucket(120, 0, 1e9), clock=RealClock())
+    lags: list[float] = []
+
+    def spin() -> int:
+        deadline = time.monotonic() + 2.0
+        count = 0
+        while time.monotonic() < deadline:
+            count += 1
+        return count
+
+    async def heartbeat() -> None:
+        while True:
+            expected = time.monotonic() + 0.010
+            await anyio.sleep(0.010)
+            lags.append(time.monotonic() - expected)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(heartbeat)
+        run = await trainer.run(spin)
+        group.cancel_scope.cancel()
+
+    assert run.status is RunStatus.SUCCEEDED
+    assert len(lags) > 50
+    assert max(lags) < 0.050
