@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import importlib.util
 import itertools
+import logging
 import os
 import signal
 import sys
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     arguments = _parser().parse_args(argv)
     stdout, stderr = _consoles()
+    logging.getLogger("aiotrain").setLevel(logging.CRITICAL)
     try:
         code = _run_command(arguments, stdout)
     except (UsageError, RunFailed) as error:

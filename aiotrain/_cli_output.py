@@ -66,15 +66,20 @@ def _run_table(result: RunResult, arguments: argparse.Namespace) -> Table:
 
 
 def _runs_table(runs: Sequence[RunRecord]) -> Table:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"Training runs ({len(runs):,})", title_justify="left")
+    table = Table(
+        title=f"Training runs ({len(runs):,})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     table.add_column("#", justify="right")
-    table.add_column("scheduled")
-    table.add_column("name")
-    table.add_column("wall", justify="right")
-    table.add_column("tokens", justify="right")
-    table.add_column("outcome")
+    table.add_column("scheduled", no_wrap=True)
+    table.add_column("name", max_width=17, overflow="ellipsis", no_wrap=True)
+    table.add_column("duration", justify="right", no_wrap=True)
+    table.add_column("tokens", justify="right", no_wrap=True, min_width=6)
+    table.add_column("outcome", no_wrap=True)
     for number, run in _shown_runs(runs):
         if run is None:
             table.add_row("…", f"{number:,} more", "", "", "", "")
@@ -151,8 +156,10 @@ def _report_rows(result: RunResult) -> list[tuple[str, str]]:
 def _seconds(seconds: float) -> str:
     if seconds < 1.0:
         return f"{seconds * 1000:.0f} ms"
+    if seconds < 60.0:
+        return f"{seconds:.1f} s"
 
-    return f"{seconds:.1f} s"
+    return f"{seconds / 60.0:.1f} min"
 
 
 # --- the plot --------------------------------------------------------------------
