@@ -360,6 +360,9 @@ class Trainer:
             except Exception as error:
                 self._finish(run, meter, RunStatus.FAILED, error)
                 return
+            except BaseException as error:
+                self._finish(run, meter, RunStatus.FAILED, error)
+                raise
 
         if run.status is RunStatus.QUOTA_EXHAUSTED:
             self._finish(
