@@ -55,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: The arguments after the program name; default ``sys.argv[1:]``.
     """
-    arguments = _parser().parse_args(argv)
+    try:
+        arguments = _parser().parse_args(argv)
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0)
+
     stdout, stderr = _consoles()
     logging.getLogger("aiotrain").setLevel(logging.CRITICAL)
     try:
