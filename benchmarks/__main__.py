@@ -18,7 +18,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import bench_quota, bench_readers, bench_schedule
+from benchmarks import (
+    bench_lag,
+    bench_quota,
+    bench_readers,
+    bench_schedule,
+    bench_timeout,
+)
 from benchmarks._harness import Section, render_page
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -27,11 +33,11 @@ SECTIONS: dict[str, Callable[[bool], Section]] = {
     "quota": bench_quota.run,
     "schedule": bench_schedule.run,
     "readers": bench_readers.run,
+    "timeout": bench_timeout.run,
+    "lag": bench_lag.run,
 }
 
 PENDING = (
-    "Delay from a quota boundary to the stop of the training run it ends.",
-    "Event-loop lag while a synchronous training runs in live mode.",
     "Backtest slices per second against a bare loop and against backtrader,"
     " on the same bars.",
     "Memory after 10,000 training runs in live mode.",

@@ -27,6 +27,7 @@ __all__ = [
     "describe_machine",
     "median",
     "no_gc",
+    "percentile",
     "print_section",
     "render_page",
     "version_of",
@@ -76,6 +77,12 @@ class Section:
 def median(values: Sequence[float]) -> float:
     """The median of ``values``; the one figure the suite reports per measurement."""
     return statistics.median(values)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The value below which ``share`` (0 to 1) of ``values`` lie, interpolated."""
+    cuts = statistics.quantiles(values, n=1000, method="inclusive")
+    return cuts[round(share * 1000) - 1]
 
 
 @contextmanager
