@@ -31,7 +31,7 @@ from ._algorithm import Algorithm, Mode
 from ._bars import Slice
 from ._clock import Clock, ManualClock, RealClock
 from ._config import QuotaConfig
-from ._errors import AiotrainError, StrategyError
+from ._errors import AiotrainError, DataError, StrategyError
 from ._events import EventLog, RunEvent
 from ._guard import TimeLoopGuard
 from ._quota import BucketStatistics, LeakyBucket
@@ -241,6 +241,8 @@ async def backtest(
         TrainingFailed: A training run raised.
         TimeLoopExceeded: A slice took longer than the time-loop maximum.
         StrategyError: ``initialize``, ``on_data`` or ``on_end`` raised.
+        DataError: A slice is older than the algorithm's time (out of
+            order, or before ``start``).
         ValueError: ``data`` is empty or ``refill`` is unknown.
     """
     if refill not in ("wall", "simulated"):
@@ -270,6 +272,7 @@ async def backtest(
     async def drive() -> None:
         await _call_strategy(guard, "initialize", algorithm.initialize(), simulated)
         for number, data_slice in enumerate(itertools.chain([first], slices), start=1):
+            _check_order(number, data_slice, simulated)
             await _backtest_slice(algorithm, runtime, guard, simulated, data_slice)
             tally.count_slice()
             if progress is not None and number % 250 == 0:
@@ -285,6 +288,15 @@ async def backtest(
 
     period = (runtime.local(simulated_start), runtime.local(simulated.now()))
     return _result(algorithm, Mode.BACKTEST, tally, events, period, began)
+
+
+def _check_order(number: int, data_slice: Slice, simulated: ManualClock) -> None:
+    """Refuse a slice from the algorithm's past: on_data would see stale data."""
+    if data_slice.time < simulated.now():
+        raise DataError(
+            f"slice {number} at {data_slice.time} is before the algorithm's time "
+            f"{simulated.now()}: slices must be in time order"
+        )
 
 
 async def _backtest_slice(

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from aiotrain import LeakyBucket, ManualClock, RunStatus, Trainer
+from aiotrain import (
+    Algorithm,
+    DataError,
+    LeakyBucket,
+    ManualClock,
+    RunStatus,
+    Slice,
+    TradeBar,
+    Trainer,
+    backtest,
+)
 
 MINUTE = 60.0
+DAY = timedelta(days=1)
 
 
 @pytest.mark.asyncio
@@ -34,3 +47,50 @@ async def test_training_that_raises_a_base_exception_stops_its_meter(
         ("fit", RunStatus.FAILED)
     ]
     assert trainer.records[0].error == f"{error_type.__name__}: stop"
+
+
+def _slice(when: datetime) -> Slice:
+    bar = TradeBar("X", when - DAY, when, 1, 2, 0.5, 1.5, 10, DAY)
+    return Slice(when, {"X": bar})
+
+
+class _Recorder(Algorithm):
+    def __init__(self) -> None:
+        self.seen: list[datetime] = []
+
+    async def on_data(self, data: Slice) -> None:
+        self.seen.append(data.time)
+
+
+CLOSE = datetime(2024, 1, 2, 21, tzinfo=UTC)
+
+
+@pytest.mark.asyncio
+async def test_backtest_refuses_a_slice_older_than_the_algorithm_time() -> None:
+    """A slice five days older than the one before it is a DataError naming
+    both times; on_data never sees it (no silent look-ahead)."""
+    algorithm = _Recorder()
+    data = [_slice(CLOSE), _slice(CLOSE - 5 * DAY)]
+
+    with pytest.raises(DataError) as caught:
+        await backtest(algorithm, data, real_clock=ManualClock())
+
+    assert str(caught.value) == (
+        "slice 2 at 2023-12-28 21:00:00+00:00 is before the algorithm's time "
+        "2024-01-02 21:00:00+00:00: slices must be in time order"
+    )
+    assert algorithm.seen == [CLOSE]
+
+
+@pytest.mark.asyncio
+async def test_backtest_refuses_data_that_ends_before_the_start() -> None:
+    """A start three days after the only slice is a DataError, not an on_data
+    call whose data lies in the algorithm's past."""
+    algorithm = _Recorder()
+
+    with pytest.raises(DataError, match=r"^slice 1 at 2024-01-02 21:00:00\+00:00"):
+        await backtest(
+            algorithm, [_slice(CLOSE)], start=CLOSE + 3 * DAY, real_clock=ManualClock()
+        )
+
+    assert algorithm.seen == []
