@@ -49,6 +49,7 @@ from ._scheduler import (
     ScheduleNotice,
     Scheduler,
 )
+from ._simulator import QuotaSimulation, SimulatedRun, simulate_quota
 from ._store import MemoryStore, QuotaLedger, QuotaStore, SqliteStore
 from ._training import RunRecord, RunStatus, Trainer, TrainingRun, check_cancelled
 
@@ -86,6 +87,7 @@ __all__ = [
     "QuotaConfig",
     "QuotaExhausted",
     "QuotaLedger",
+    "QuotaSimulation",
     "QuotaStore",
     "QuotaStoreError",
     "RealClock",
@@ -98,6 +100,7 @@ __all__ = [
     "ScheduleNotice",
     "ScheduledEvent",
     "Scheduler",
+    "SimulatedRun",
     "Slice",
     "SqliteStore",
     "StrategyError",
@@ -119,6 +122,7 @@ __all__ = [
     "read_csv",
     "read_lean",
     "replay",
+    "simulate_quota",
     "sp500_daily",
     "time_rules",
     "wait_all_tasks_blocked",
