@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, RunFailed) as error:
         if arguments.traceback:
             stderr.print_exception()
-        stderr.print(f"[red]error:[/red] {_escape(str(error))}")
+        stderr.print(f"[red]error:[/red] {_escape(str(error))}", soft_wrap=True)
         return 2 if isinstance(error, UsageError) else 1
 
     return _exit_leaving_threads(code, stdout)

@@ -129,14 +129,20 @@ def _quota_rows(
     lowest = min(
         (level for _, level in result.quota_levels), default=result.quota.available
     )
-    refill = getattr(arguments, "refill", "wall")
     return [
         ("capacity", f"{result.quota.capacity:g}"),
         ("used", str(result.tokens_drawn)),
         ("left", f"{result.quota.available:g}"),
         ("lowest level", f"{lowest:g}"),
-        ("refilled by", "simulated time" if refill == "simulated" else "wall time"),
+        ("refilled by", _refill_label(result, arguments)),
     ]
+
+
+def _refill_label(result: RunResult, arguments: argparse.Namespace) -> str:
+    if result.mode is Mode.LIVE:
+        return "the replay clock"
+
+    return "simulated time" if arguments.refill == "simulated" else "wall time"
 
 
 def _notices(result: RunResult) -> str:

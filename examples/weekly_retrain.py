@@ -25,7 +25,6 @@ numpy and scikit-learn are imported when training first runs (they are the
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -186,10 +185,10 @@ class _Scoreboard:
         self.market_growth *= 1.0 + next_return
 
     def summary(self) -> dict[str, object]:
-        hit_rate = self.hits / self.predictions if self.predictions else math.nan
+        hit_rate = f"{self.hits / self.predictions:.1%}" if self.predictions else "n/a"
         return {
             "predictions": self.predictions,
-            "hit rate": f"{hit_rate:.1%}",
+            "hit rate": hit_rate,
             "signal return": f"{self.signal_growth - 1.0:+.1%}",
             "buy-and-hold return": f"{self.market_growth - 1.0:+.1%}",
         }
