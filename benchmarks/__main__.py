@@ -19,7 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import (
+    bench_backtest,
     bench_lag,
+    bench_memory,
     bench_quota,
     bench_readers,
     bench_schedule,
@@ -35,13 +37,11 @@ SECTIONS: dict[str, Callable[[bool], Section]] = {
     "readers": bench_readers.run,
     "timeout": bench_timeout.run,
     "lag": bench_lag.run,
+    "backtest": bench_backtest.run,
+    "memory": bench_memory.run,
 }
 
-PENDING = (
-    "Backtest slices per second against a bare loop and against backtrader,"
-    " on the same bars.",
-    "Memory after 10,000 training runs in live mode.",
-)
+PENDING: tuple[str, ...] = ()
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
