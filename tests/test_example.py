@@ -47,8 +47,8 @@ def _load_example() -> ModuleType:
 example = _load_example()
 
 
-def _new_york(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=NEW_YORK)  # type: ignore[misc]
+def _new_york(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=NEW_YORK)
 
 
 @pytest.mark.asyncio
@@ -148,10 +148,15 @@ async def test_live_replay_keeps_processing_bars_while_training() -> None:
     clock = RealClock(slices[0].time, speed=8_000_000)
 
     result = await live(
-        _SlowRetrain(), replay(slices, clock), clock=clock, quota=QuotaConfig.unlimited()
+        _SlowRetrain(),
+        replay(slices, clock),
+        clock=clock,
+        quota=QuotaConfig.unlimited(),
     )
 
     assert result.slices == len(slices) == 82
     assert result.slices_while_training > 0
-    assert result.report["predictions"] > 0
+    predictions = result.report["predictions"]
+    assert isinstance(predictions, int)
+    assert predictions > 0
     assert len(result.runs) >= 10
