@@ -10,6 +10,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+SECTION_HEADINGS = (
+    "Machine",
+    "Targets",
+    "Quota",
+    "Scheduling",
+    "Data readers",
+    "Stop at the quota boundary",
+    "Event-loop lag in live mode",
+    "Backtest throughput",
+    "Live-mode memory",
+)
+
 
 @pytest.mark.slow
 def test_quick_run_writes_every_section(tmp_path: Path) -> None:
@@ -25,10 +37,13 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     )
 
     page = page_path.read_text(encoding="utf-8")
-    for heading in ("Machine", "Targets", "Quota", "Scheduling", "Data readers"):
+    for heading in SECTION_HEADINGS:
         assert f"## {heading}" in page
     for fact in ("| CPUs |", "| Python |", "| Platform |", "| aiolimiter |"):
         assert fact in page
+    for peer in ("| backtrader |", "| psutil |"):
+        assert peer in page
+    assert "## Not measured yet" not in page
 
 
 def test_quick_run_without_output_leaves_docs_alone() -> None:
