@@ -88,6 +88,8 @@ class QuotaSimulation:
             on, and so did not run.
         lowest_level: The fewest tokens the bucket held at any instant.
         lowest_level_at: The first instant it held that few.
+        final_level: Tokens in the bucket at the end of the period (or
+            when the last run ended, if that is later).
         levels: ``(time, tokens)`` when the period starts and when each run
             starts and ends, for plotting.
     """
@@ -99,6 +101,7 @@ class QuotaSimulation:
     skipped: tuple[datetime, ...]
     lowest_level: float
     lowest_level_at: datetime
+    final_level: float
     levels: tuple[tuple[datetime, float], ...]
 
     @property
@@ -227,6 +230,10 @@ class _Simulator:
         self.lowest.note(self.level(), self.local(self.clock.now()))
 
     def result(self, config: QuotaConfig, end: datetime) -> QuotaSimulation:
+        """Move the clock to ``end`` (unless a run went past it) and report."""
+        if (end - self.start).total_seconds() > self.clock.monotonic():
+            self.clock.set(end)
+
         return QuotaSimulation(
             config=config,
             start=self.local(self.start),
@@ -235,6 +242,7 @@ class _Simulator:
             skipped=tuple(self.skipped),
             lowest_level=self.lowest.level,
             lowest_level_at=self.lowest.at,
+            final_level=self.level(),
             levels=tuple(self.levels),
         )
 
