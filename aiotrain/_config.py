@@ -16,7 +16,7 @@ import attrs
 
 from ._clock import Clock
 from ._errors import ConfigError
-from ._quota import LeakyBucket
+from ._quota import LeakyBucket, integer_digits_beyond_float
 from ._store import QuotaStore
 
 __all__ = ["LEAN_KEYS", "QuotaConfig"]
@@ -37,6 +37,13 @@ LEAN_KEYS = {
 _COMMENT_OR_STRING = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 
 
+def _check_float_range(value: object, name: str) -> None:
+    if (digits := integer_digits_beyond_float(value)) is not None:
+        raise ConfigError(
+            f"{name} must be a number in float range (got an integer of {digits} digits)"
+        )
+
+
 def _to_number(value: object, name: str) -> float:
     """Read a number, or a string holding one, as LEAN's config allows."""
     if isinstance(value, str):
@@ -45,6 +52,7 @@ def _to_number(value: object, name: str) -> float:
         except ValueError:
             raise ConfigError(f"{name} must be a number (got {value!r})") from None
 
+    _check_float_range(value, name)
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -59,6 +67,7 @@ def _check_minutes(name: str, *, allow_zero: bool) -> Any:
     def check(
         instance: object, attribute: attrs.Attribute[float], value: float
     ) -> None:
+        _check_float_range(value, name)
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -74,7 +83,11 @@ def _check_minutes(name: str, *, allow_zero: bool) -> Any:
 
 def _default_refill(capacity: object) -> float:
     """LEAN's default refill, ceil(capacity / 7); the capacity's own check runs later."""
-    if not isinstance(capacity, int | float) or not math.isfinite(capacity):
+    if (
+        not isinstance(capacity, int | float)
+        or integer_digits_beyond_float(capacity) is not None
+        or not math.isfinite(capacity)
+    ):
         return 0
 
     return math.ceil(capacity / 7)
@@ -165,11 +178,13 @@ class QuotaConfig:
         ``algorithm-manager-time-loop-maximum``; numbers may be JSON numbers or
         strings of numbers, and missing keys take the defaults. Other keys
         are ignored, but a near miss of one of the four warns with both names.
-        ``//`` comments, which LEAN's own config file uses, are allowed.
+        ``//`` comments, which LEAN's own config file uses, and a UTF-8
+        byte-order mark are allowed.
 
         Raises:
-            ConfigError: The file is missing or not a JSON object, or a value
-                is bad; the message names the file or key and the value.
+            ConfigError: The file is missing, not UTF-8 or not a JSON
+                object, or a value is bad; the message names the file or key
+                and the value.
         """
         settings = (
             source if isinstance(source, Mapping) else _read_json_object(Path(source))
@@ -200,10 +215,16 @@ def _lean_value(settings: Mapping[str, object], key: str) -> float | None:
 
 def _read_json_object(path: Path) -> Mapping[str, object]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise ConfigError(
             f"cannot read config file {str(path)!r}: {error.strerror}"
+        ) from error
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise ConfigError(
+            f"config file {str(path)!r} is not UTF-8 text "
+            f"(byte {byte:#04x} at position {error.start} is not valid)"
         ) from error
 
     try:

@@ -14,6 +14,7 @@ the level in the store instead and counts refills on the clock's wall time
 from __future__ import annotations
 
 import math
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import TypeVar, final
@@ -69,7 +70,19 @@ def _check_tokens(tokens: object, capacity: float) -> int:
     return tokens
 
 
+def integer_digits_beyond_float(value: object) -> int | None:
+    """The digits of an int too large to become a float, or ``None`` if it fits."""
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return len(str(abs(value)))
+
+    return None
+
+
 def _check_positive(value: object, name: str, *, allow_zero: bool = False) -> float:
+    if (digits := integer_digits_beyond_float(value)) is not None:
+        raise ValueError(
+            f"`{name}` must be a number in float range (got an integer of {digits} digits)"
+        )
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)

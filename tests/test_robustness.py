@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from aiotrain import (
     Algorithm,
+    ConfigError,
     DataError,
     LeakyBucket,
     ManualClock,
+    QuotaConfig,
     RunStatus,
     Slice,
     TradeBar,
@@ -94,3 +98,54 @@ async def test_backtest_refuses_data_that_ends_before_the_start() -> None:
         )
 
     assert algorithm.seen == []
+
+
+def test_lean_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """A config.json saved with a UTF-8 byte-order mark reads like one without."""
+    path = tmp_path / "config.json"
+    path.write_bytes(b'\xef\xbb\xbf{"scheduled-event-leaky-bucket-capacity": 60}')
+
+    assert QuotaConfig.from_lean_config(path) == QuotaConfig(capacity=60)
+
+
+def test_lean_config_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    """A Latin-1 byte in config.json is a ConfigError naming the file and byte."""
+    path = tmp_path / "config.json"
+    path.write_bytes(b'{"note": "caf\xe9"}')
+
+    with pytest.raises(ConfigError) as caught:
+        QuotaConfig.from_lean_config(path)
+
+    assert str(caught.value) == (
+        f"config file {str(path)!r} is not UTF-8 text "
+        "(byte 0xe9 at position 13 is not valid)"
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: QuotaConfig.from_lean_config(
+            {"scheduled-event-leaky-bucket-capacity": 10**400}
+        ),
+        lambda: QuotaConfig(capacity=10**400),
+    ],
+    ids=["lean-config", "quota-config"],
+)
+def test_an_integer_too_large_for_a_float_is_a_config_error(
+    make: Callable[[], object],
+) -> None:
+    """A 401-digit capacity is a ConfigError that says it is too large."""
+    with pytest.raises(
+        ConfigError,
+        match=r"must be a number in float range \(got an integer of 401 digits\)$",
+    ):
+        make()
+
+
+def test_bucket_capacity_too_large_for_a_float_is_a_value_error() -> None:
+    """LeakyBucket(10**400, ...) is a ValueError naming `capacity`."""
+    with pytest.raises(
+        ValueError, match=r"^`capacity` must be a number in float range"
+    ):
+        LeakyBucket(10**400, 1, 60, clock=ManualClock())
