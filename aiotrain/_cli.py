@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from . import __version__
+from . import __version__, _simulate_cli
 from ._algorithm import Algorithm
 from ._bars import Slice
 from ._cli_output import UsageError, plot_run, print_summary, require_matplotlib
@@ -124,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         default=86_400.0,
         help="clock seconds per real second (default: a day a second); training time is scaled too",
     )
+    _simulate_cli.add_parser(commands)
     return parser
 
 
@@ -336,6 +337,9 @@ def _empty_message(arguments: argparse.Namespace) -> str:
 
 
 def _run_command(arguments: argparse.Namespace, console: Console) -> int:
+    if arguments.command == "quota":
+        return _simulate_cli.run(arguments, console)
+
     plan = _plan(arguments)
     algorithm = plan.strategy()
     if hasattr(algorithm, "symbol") and plan.prices.symbol is not None:

@@ -90,8 +90,9 @@ class QuotaSimulation:
         lowest_level_at: The first instant it held that few.
         final_level: Tokens in the bucket at the end of the period (or
             when the last run ended, if that is later).
-        levels: ``(time, tokens)`` when the period starts and when each run
-            starts and ends, for plotting.
+        levels: ``(time, tokens)`` when the period starts, when each run
+            starts and ends, and at each refill until the bucket is full
+            again: the level between two points is the earlier one's.
     """
 
     config: QuotaConfig
@@ -164,10 +165,12 @@ class _Simulator:
 
     def occur(self, when: datetime) -> None:
         """Run the occurrence at ``when``, or skip it if a run still goes on."""
-        if (when - self.start).total_seconds() < self.clock.monotonic():
+        offset = (when - self.start).total_seconds()
+        if offset < self.clock.monotonic():
             self.skipped.append(self.local(when))
             return
 
+        self.note_refills_until(offset)
         self.clock.set(when)
         self.runs.append(self.train(self.draw_minutes()))
 
@@ -226,12 +229,26 @@ class _Simulator:
         if not stop():
             self.clock.advance(max(0.0, end - self.clock.monotonic()))
 
+    def note_refills_until(self, target: float) -> None:
+        """Step through the refills up to ``target`` while the bucket is not full, noting each level."""
+        if self.bucket is None:
+            return
+
+        while self.bucket.available < self.bucket.capacity:
+            refill = self.bucket.statistics().next_refill
+            if refill is None or refill > target:
+                return
+            self.clock.advance(max(0.0, refill - self.clock.monotonic()))
+            self.levels.append((self.local(self.clock.now()), self.level()))
+
     def note_draw(self) -> None:
         self.lowest.note(self.level(), self.local(self.clock.now()))
 
     def result(self, config: QuotaConfig, end: datetime) -> QuotaSimulation:
         """Move the clock to ``end`` (unless a run went past it) and report."""
-        if (end - self.start).total_seconds() > self.clock.monotonic():
+        offset = (end - self.start).total_seconds()
+        if offset > self.clock.monotonic():
+            self.note_refills_until(offset)
             self.clock.set(end)
 
         return QuotaSimulation(
