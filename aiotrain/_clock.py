@@ -57,6 +57,8 @@ class Clock(Protocol):
 
 
 def _check_aware(when: datetime, name: str) -> datetime:
+    if not isinstance(when, datetime):
+        raise ClockError(f"`{name}` must be an aware datetime (got {when!r})")
     if when.tzinfo is None or when.utcoffset() is None:
         raise ClockError(
             f"`{name}` must be time-zone aware (got naive {when.isoformat()})"
@@ -66,8 +68,14 @@ def _check_aware(when: datetime, name: str) -> datetime:
 
 
 def _check_seconds(seconds: float, name: str) -> float:
-    if not isinstance(seconds, int | float) or math.isnan(seconds):
-        raise ClockError(f"`{name}` must be a number of seconds (got {seconds!r})")
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+    ):
+        raise ClockError(
+            f"`{name}` must be a finite number of seconds (got {seconds!r})"
+        )
 
     return float(seconds)
 
@@ -215,7 +223,9 @@ class ManualClock:
         """Move time forward by ``seconds``, running the timers that come due.
 
         Raises:
-            ClockError: ``seconds`` is negative or not a number.
+            ClockError: ``seconds`` is negative or not a finite number, or
+                would move the clock past the year 9999; the clock is then
+                left as it was.
         """
         seconds = _check_seconds(seconds, "seconds")
         if seconds < 0:
@@ -223,7 +233,15 @@ class ManualClock:
                 f"a clock never goes backwards: `seconds` must be >= 0 (got {seconds!r})"
             )
 
-        self._run_timers_until(self._elapsed + seconds)
+        target = self._elapsed + seconds
+        try:
+            self._start + timedelta(seconds=target)
+        except OverflowError:
+            raise ClockError(
+                f"advancing by {seconds:g} s moves the clock past {datetime.max.replace(tzinfo=UTC)}"
+            ) from None
+
+        self._run_timers_until(target)
 
     def set(self, when: datetime) -> None:
         """Move wall time to ``when``, running the timers that come due.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from aiotrain import (
     Algorithm,
+    ClockError,
     ConfigError,
     DataError,
     LeakyBucket,
@@ -149,3 +151,38 @@ def test_bucket_capacity_too_large_for_a_float_is_a_value_error() -> None:
         ValueError, match=r"^`capacity` must be a number in float range"
     ):
         LeakyBucket(10**400, 1, 60, clock=ManualClock())
+
+
+@pytest.mark.parametrize(
+    ("seconds", "message"),
+    [
+        (math.inf, "`seconds` must be a finite number of seconds (got inf)"),
+        (True, "`seconds` must be a finite number of seconds (got True)"),
+        (
+            1e300,
+            "advancing by 1e+300 s moves the clock past 9999-12-31 23:59:59.999999+00:00",
+        ),
+    ],
+    ids=["inf", "bool", "past-year-9999"],
+)
+def test_manual_clock_refuses_an_advance_it_cannot_show(
+    seconds: float, message: str
+) -> None:
+    """advance(inf), advance(True) and advance(1e300) are ClockErrors, and the
+    clock keeps its time and still answers now()."""
+    clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(ClockError) as caught:
+        clock.advance(seconds)
+
+    assert str(caught.value) == message
+    assert clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+    assert clock.monotonic() == 0.0
+
+
+def test_manual_clock_start_that_is_not_a_datetime_is_a_clock_error() -> None:
+    """ManualClock("2026-01-01") is a ClockError naming `start` and the value."""
+    with pytest.raises(ClockError) as caught:
+        ManualClock("2026-01-01")  # type: ignore[arg-type]
+
+    assert str(caught.value) == ("`start` must be an aware datetime (got '2026-01-01')")
