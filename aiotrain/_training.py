@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import functools
 import inspect
 import logging
 import math
@@ -191,20 +190,24 @@ class _Meter:
             self._timer = None
 
     def _schedule(self, minute: int) -> None:
-        assert self.run.started is not None
-        deadline = self.run.started + minute * MINUTE
-        self._timer = self.clock.call_at(
-            deadline, functools.partial(self._draw, minute)
-        )
+        self._timer = self.clock.call_at(self._boundary(minute), self._draw)
 
-    def _draw(self, minute: int) -> None:
-        if self.bucket.try_consume(1):
+    def _boundary(self, minute: int) -> float:
+        assert self.run.started is not None
+        return self.run.started + minute * MINUTE
+
+    def _draw(self) -> None:
+        """Draw one token for each whole minute passed, catching up if late."""
+        self._timer = None
+        while self._boundary(self.run.tokens_drawn + 1) <= self.clock.monotonic():
+            if not self.bucket.try_consume(1):
+                self.on_refused()
+                return
+
             self.run.tokens_drawn += 1
             self.on_token()
-            self._schedule(minute + 1)
-        else:
-            self._timer = None
-            self.on_refused()
+
+        self._schedule(self.run.tokens_drawn + 1)
 
 
 @final

@@ -421,3 +421,26 @@ async def test_c3_sync_cpu_training_leaves_the_loop_responsive() -> None:
     assert run.status is RunStatus.SUCCEEDED
     assert len(lags) > 50
     assert max(lags) < 0.050
+
+
+@pytest.mark.asyncio
+@pytest.mark.realtime
+async def test_meter_catches_up_on_minutes_passed_while_the_loop_was_busy() -> None:
+    """A loop blocked for 10 scaled minutes still charges all 10 when it wakes."""
+    clock = RealClock(speed=6000)
+    trainer = Trainer(LeakyBucket(120, 0, 1e9, clock=clock), clock=clock)
+    charged: list[tuple[int, int]] = []
+
+    async def fit() -> None:
+        started = clock.monotonic()
+        time.sleep(0.105)
+        await anyio.sleep(0.001)
+        whole_minutes = int((clock.monotonic() - started) // 60)
+        charged.append((trainer.tokens_drawn, whole_minutes))
+
+    run = await trainer.run(fit)
+
+    assert run.status is RunStatus.SUCCEEDED
+    drawn, whole_minutes = charged[0]
+    assert drawn >= 10
+    assert drawn in (whole_minutes - 1, whole_minutes)
