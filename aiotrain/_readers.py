@@ -35,7 +35,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, TextIO
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -532,12 +532,22 @@ def _csv_columns(path: Path, header: list[str]) -> _CsvColumns:
     return _CsvColumns(len(names), names.index(stamp_name), daily, prices)
 
 
+def _zone(tz: str | tzinfo) -> tzinfo:
+    if not isinstance(tz, str):
+        return tz
+
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"`tz` is an unknown time zone (got {tz!r})") from None
+
+
 def _open_text(path: Path) -> TextIO:
     try:
         if path.suffix == ".gz":
-            return gzip.open(path, "rt", encoding="utf-8", newline="")
+            return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
 
-        return path.open(encoding="utf-8", newline="")
+        return path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         raise _missing(path, "data file") from None
 
@@ -690,10 +700,11 @@ def read_csv(
     Raises:
         DataError: At once: the file is missing. While iterating: the
             header lacks a column, or a row is malformed.
-        ValueError: At once: a naive ``start`` or ``end``. While iterating:
+        ValueError: At once: a naive ``start`` or ``end``, or an unknown
+            ``tz`` name. While iterating:
             a ``datetime`` column and no ``period``.
     """
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    zone = _zone(tz)
     style = _CsvStyle(zone, period, date_format, calendar)
     lower = _lower_bound(start, zone)
     upper = _upper_bound(end, zone)

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import final, overload
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -208,7 +208,10 @@ def as_utc(when: datetime, argument: str) -> datetime:
 
 def _as_zone(zone: tzinfo | str) -> tzinfo:
     if isinstance(zone, str):
-        return ZoneInfo(zone)
+        try:
+            return ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ScheduleError(f"unknown time zone {zone!r}") from None
 
     if not isinstance(zone, tzinfo):
         raise ScheduleError(f"a time zone must be a tzinfo or a name (got {zone!r})")

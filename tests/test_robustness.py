@@ -18,10 +18,14 @@ from aiotrain import (
     ManualClock,
     QuotaConfig,
     RunStatus,
+    ScheduleError,
     Slice,
+    TimeRules,
     TradeBar,
     Trainer,
     backtest,
+    read_csv,
+    time_rules,
 )
 
 MINUTE = 60.0
@@ -186,3 +190,35 @@ def test_manual_clock_start_that_is_not_a_datetime_is_a_clock_error() -> None:
         ManualClock("2026-01-01")  # type: ignore[arg-type]
 
     assert str(caught.value) == ("`start` must be an aware datetime (got '2026-01-01')")
+
+
+def test_csv_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """A CSV file exported with a UTF-8 byte-order mark finds its date column."""
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfdate,open,high,low,close,volume\r\n2024-01-02,1,2,0.5,1.5,10\r\n"
+    )
+
+    bars = list(read_csv(path, "X", calendar=None))
+
+    assert [(bar.time.isoformat(), bar.close) for bar in bars] == [
+        ("2024-01-02T00:00:00-05:00", 1.5)
+    ]
+
+
+def test_unknown_time_zone_names_are_errors_that_name_them(tmp_path: Path) -> None:
+    """A misspelt zone is a ScheduleError in the rules and a ValueError in
+    read_csv, each naming the argument and the zone, not a bare KeyError."""
+    path = tmp_path / "x.csv"
+    path.write_text("date,open,high,low,close,volume\n", encoding="utf-8")
+
+    with pytest.raises(ScheduleError) as in_rules:
+        TimeRules("America/New_Yrok")
+    with pytest.raises(ScheduleError) as in_at:
+        time_rules.at(8, tz="Europe/Londn")
+    with pytest.raises(ValueError) as in_csv:
+        read_csv(path, "X", tz="Asia/Tokio")
+
+    assert str(in_rules.value) == "unknown time zone 'America/New_Yrok'"
+    assert str(in_at.value) == "unknown time zone 'Europe/Londn'"
+    assert str(in_csv.value) == "`tz` is an unknown time zone (got 'Asia/Tokio')"
