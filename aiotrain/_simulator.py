@@ -138,9 +138,10 @@ class _LowestLevel:
     level: float
     at: datetime
 
-    def note(self, level: float, at: datetime) -> None:
+    def note(self, level: float, at: Callable[[], datetime]) -> None:
+        """Keep ``level`` if it is lower; ``at`` tells when, asked only then."""
         if level < self.level:
-            self.level, self.at = level, at
+            self.level, self.at = level, at()
 
 
 @attrs.define(eq=False)
@@ -242,7 +243,7 @@ class _Simulator:
             self.levels.append((self.local(self.clock.now()), self.level()))
 
     def note_draw(self) -> None:
-        self.lowest.note(self.level(), self.local(self.clock.now()))
+        self.lowest.note(self.level(), lambda: self.local(self.clock.now()))
 
     def result(self, config: QuotaConfig, end: datetime) -> QuotaSimulation:
         """Move the clock to ``end`` (unless a run went past it) and report."""

@@ -115,7 +115,8 @@ def lean_configs() -> st.SearchStrategy[dict[str, object]]:
         for field, strategy in values.items()
     }
     unrelated = {
-        key: st.booleans() | st.text(max_size=8) for key in UNRELATED_LEAN_KEYS
+        key: st.booleans() | st.sampled_from(["", "../Data/", "Lean.Engine"])
+        for key in UNRELATED_LEAN_KEYS
     }
     return st.fixed_dictionaries({}, optional={**entries, **unrelated})
 
@@ -172,24 +173,35 @@ def invalid_quota_arguments() -> st.SearchStrategy[dict[str, Any]]:
 def training_minutes(
     *, max_minutes: float = 240.0, whole_minutes: bool = False
 ) -> st.SearchStrategy[float]:
-    """Lengths of training runs, in minutes, from 0 to ``max_minutes``.
+    """Lengths of training runs, in minutes, from 0 to ``max_minutes``, to the millisecond.
 
     Whole minutes and the instants either side of them are drawn often,
     since that is where the meter draws a token (a run of exactly ``n``
-    minutes draws ``n`` tokens; one a second shorter draws ``n - 1``).
+    minutes draws ``n`` tokens; one a millisecond shorter draws ``n - 1``).
+    Lengths are whole milliseconds so that a length below a minute boundary
+    stays below it in the clock's float arithmetic.
 
     Example:
-        ``45.0``, ``44.983333`` (a second short of 45), ``0.5``.
+        ``45.0``, ``44.99998333`` (a millisecond short of 45), ``0.5``.
     """
-    whole = st.integers(0, math.floor(max_minutes)).map(float)
+    last_minute = math.floor(max_minutes)
+    whole = st.integers(0, last_minute).map(float)
     if whole_minutes:
         return whole
 
-    near_boundary = st.integers(1, math.floor(max_minutes)).map(
-        lambda minute: minute - 1 / 60
-    )
-    anywhere = st.floats(0, max_minutes, allow_nan=False, allow_infinity=False)
-    return st.one_of(whole, near_boundary, anywhere)
+    anywhere = st.integers(0, math.floor(max_minutes * 60_000)).map(_from_ms)
+    if last_minute < 1:
+        return st.one_of(whole, anywhere)
+
+    near_boundary = st.tuples(st.integers(1, last_minute), st.sampled_from([-1, 1]))
+    beside_a_minute = near_boundary.map(
+        lambda pair: _from_ms(pair[0] * 60_000 + pair[1])
+    ).filter(lambda minutes: minutes <= max_minutes)
+    return st.one_of(whole, beside_a_minute, anywhere)
+
+
+def _from_ms(milliseconds: int) -> float:
+    return milliseconds / 60_000
 
 
 def date_rules(
