@@ -92,7 +92,7 @@ def _blocks(text: str) -> list[_Block]:
 def _samples(path: Path) -> list[Sample]:
     page = path.relative_to(DOCS).as_posix()
     blocks = _blocks(path.read_text(encoding="utf-8"))
-    samples = []
+    samples: list[Sample] = []
     for position, block in enumerate(blocks):
         if block.lang != "python":
             continue
