@@ -26,13 +26,13 @@ INTERVAL_KEY = "scheduled-event-leaky-bucket-time-interval-minutes"
 REFILL_KEY = "scheduled-event-leaky-bucket-refill-amount"
 TIME_LOOP_KEY = "algorithm-manager-time-loop-maximum"
 
-#: The LEAN config keys :meth:`QuotaConfig.from_lean_config` reads, by field.
 LEAN_KEYS = {
     "capacity": CAPACITY_KEY,
     "refill_amount": REFILL_KEY,
     "refill_interval_minutes": INTERVAL_KEY,
     "time_loop_maximum_minutes": TIME_LOOP_KEY,
 }
+"""The LEAN ``config.json`` keys that :meth:`QuotaConfig.from_lean_config` reads, by field."""
 
 _COMMENT_OR_STRING = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*')
 

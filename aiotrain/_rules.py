@@ -75,12 +75,19 @@ class Weekday(enum.IntEnum):
 
 
 MONDAY = Weekday.MONDAY
+"""Monday: the same as ``Weekday.MONDAY``, for ``date_rules.every(MONDAY)``."""
 TUESDAY = Weekday.TUESDAY
+"""Tuesday: the same as ``Weekday.TUESDAY``, for ``date_rules.every(TUESDAY)``."""
 WEDNESDAY = Weekday.WEDNESDAY
+"""Wednesday: the same as ``Weekday.WEDNESDAY``, for ``date_rules.every(WEDNESDAY)``."""
 THURSDAY = Weekday.THURSDAY
+"""Thursday: the same as ``Weekday.THURSDAY``, for ``date_rules.every(THURSDAY)``."""
 FRIDAY = Weekday.FRIDAY
+"""Friday: the same as ``Weekday.FRIDAY``, for ``date_rules.every(FRIDAY)``."""
 SATURDAY = Weekday.SATURDAY
+"""Saturday: the same as ``Weekday.SATURDAY``, for ``date_rules.every(SATURDAY)``."""
 SUNDAY = Weekday.SUNDAY
+"""Sunday: the same as ``Weekday.SUNDAY``, for ``date_rules.every(SUNDAY)``."""
 
 DayGenerator = Callable[[date], Iterable[date]]
 TimeGenerator = Callable[[date, datetime | None], Iterable[datetime]]
@@ -970,4 +977,7 @@ def _same_wall_time(day: date, start: datetime | None, zone: tzinfo) -> datetime
 
 
 date_rules = DateRules()
+"""Date rules that count days in America/New_York, e.g. ``date_rules.every(SUNDAY)``."""
+
 time_rules = TimeRules()
+"""Time rules that read wall times in America/New_York, e.g. ``time_rules.at(8, 0)``."""
