@@ -419,7 +419,10 @@ async def _live_session(
     stopper.install()
     try:
         feed = stopper.feed(_counted(replay(plan.slices, clock), show))
-        return await live(algorithm, feed, clock=clock, quota=plan.quota)
+        real = RealClock()
+        return await live(
+            algorithm, feed, clock=clock, real_clock=real, quota=plan.quota
+        )
     finally:
         stopper.uninstall()
 

@@ -287,7 +287,21 @@ class ManualClock:
         ``MockClock(autojump_threshold=0)``. A task blocked on a worker
         thread counts as blocked, so time may jump while the thread works.
         An error raised in the block comes out as itself, not in a group.
+        Only one autojump may run at a time; drive a second clock by hand.
         """
+        loop = asyncio.get_running_loop()
+        if loop in _autojumping:
+            raise ClockError("only one ManualClock.autojump() can run at a time")
+
+        _autojumping[loop] = self
+        try:
+            async with self._jumping():
+                yield
+        finally:
+            del _autojumping[loop]
+
+    @asynccontextmanager
+    async def _jumping(self) -> AsyncIterator[None]:
         body_error: BaseException | None = None
         async with anyio.create_task_group() as group:
             group.start_soon(self._jump_forever)
@@ -302,9 +316,9 @@ class ManualClock:
             raise body_error
 
     async def _jump_forever(self) -> None:
-        self._timer_added = asyncio.Event()
         this_task = asyncio.current_task()
         assert this_task is not None
+        self._timer_added = asyncio.Event()
         _jumpers.add(this_task)
         try:
             while True:
@@ -351,6 +365,9 @@ class ManualClock:
 # that waits for the loop to settle always sees it before time jumps.
 _settling: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
 _jumpers: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+_autojumping: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ManualClock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def wait_all_tasks_blocked() -> None:

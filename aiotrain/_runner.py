@@ -323,6 +323,7 @@ async def live(
     feed: AsyncIterable[Slice],
     *,
     clock: Clock | None = None,
+    real_clock: Clock | None = None,
     quota: QuotaConfig | None = None,
     bucket: LeakyBucket | None = None,
     stop_on_failure: bool = False,
@@ -340,7 +341,11 @@ async def live(
     Args:
         algorithm: A fresh algorithm object.
         feed: Slices as they arrive, e.g. :func:`replay` of history.
-        clock: One clock for everything; default the machine's.
+        clock: The algorithm's clock: its time, the rules and the quota's
+            refill; default the machine's.
+        real_clock: The clock training and slices are measured and charged
+            on; default ``clock``. Give the machine's clock when ``clock``
+            is a sped-up replay, so a second of training costs a second.
         quota: The quota settings; default LEAN's.
         bucket: Use this bucket (e.g. a persistent one) instead.
         stop_on_failure: A failed training stops the algorithm instead of
@@ -359,13 +364,14 @@ async def live(
     if bucket is None and not quota.is_unlimited:
         bucket = quota.make_bucket(clock)
 
-    trainer = Trainer(bucket, clock=clock, grace_period=grace_period, history=10_000)
+    real = real_clock or clock
+    trainer = Trainer(bucket, clock=real, grace_period=grace_period, history=10_000)
     events = events or EventLog(keep=10_000)
     runtime = _attach(
         algorithm, Mode.LIVE, clock, trainer, events, stop_on_failure=stop_on_failure
     )
     guard = TimeLoopGuard(
-        quota.time_loop_maximum, clock=clock, tokens_drawn=lambda: trainer.tokens_drawn
+        quota.time_loop_maximum, clock=real, tokens_drawn=lambda: trainer.tokens_drawn
     )
     tally = _Tally(bucket, trainer, clock)
     start = runtime.local(clock.now())

@@ -136,3 +136,15 @@ def test_real_clock_rejects_bad_speed(speed: float) -> None:
     """speed must be a positive finite number."""
     with pytest.raises(ClockError, match="`speed`"):
         RealClock(speed=speed)
+
+
+@pytest.mark.asyncio
+async def test_two_autojumps_at_once_are_refused() -> None:
+    """A second autojump while one runs is a clear error, not a livelock."""
+    first, second = ManualClock(), ManualClock()
+
+    with pytest.raises(
+        ClockError, match=r"only one ManualClock.autojump\(\) can run at a time"
+    ):
+        async with first.autojump(), second.autojump():
+            await first.sleep_until(1.0)

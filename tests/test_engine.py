@@ -421,3 +421,34 @@ async def test_anyio_task_group_inside_on_data_works() -> None:
     await backtest(Fanout(), synthetic_days(date(2020, 1, 6), 2))
 
     assert sorted(seen) == [0, 0, 1, 1, 2, 2]
+
+
+@pytest.mark.asyncio
+async def test_live_replay_charges_training_on_the_real_clock() -> None:
+    """Live with a separate real clock: training is charged on it, not on the replay clock."""
+    replay_clock = ManualClock(datetime(2020, 1, 6, 9, 30, tzinfo=UTC))
+    real = ManualClock()
+    algorithm = ModeProbe(real)
+
+    async def feed() -> AsyncIterator[Slice]:
+        bar = TradeBar(
+            "TEST",
+            replay_clock.now(),
+            replay_clock.now(),
+            1.0,
+            1.0,
+            1.0,
+            1.0,
+            1.0,
+            timedelta(minutes=1),
+        )
+        yield Slice(replay_clock.now(), {"TEST": bar})
+        await algorithm.model.wait_ready()
+        yield Slice(replay_clock.now(), {"TEST": bar})
+
+    async with real.autojump():
+        result = await live(algorithm, feed(), clock=replay_clock, real_clock=real)
+
+    assert [(run.tokens_drawn, run.duration) for run in result.runs] == [(2, 150.0)]
+    assert replay_clock.monotonic() == 0.0
+    assert result.quota is not None and result.quota.available == 118
