@@ -159,15 +159,19 @@ def _row(label: str, rounds: list[list[float]], baseline_p99: float) -> tuple[st
     )
 
 
-def _target(label: str, rounds: list[list[float]]) -> Target:
+def _target(label: str, rounds: list[list[float]], baseline_p99: float) -> Target:
     """Is the heartbeat's p99 lag under 20 ms while this training runs?"""
     p99 = _p99(rounds)
     met = p99 < TARGET_P99_MS
-    detail = f"p99 {p99:.2f} ms, max {max(max(lags) for lags in rounds):.2f} ms."
+    detail = (
+        f"p99 {p99:.2f} ms, max {max(max(lags) for lags in rounds):.2f} ms"
+        f" (baseline p99 {baseline_p99:.2f} ms)."
+    )
     if not met:
         detail += (
             " A pure-Python training in a thread holds the GIL; the event loop"
-            " gets it back only at the interpreter's switch interval."
+            " gets it back at the interpreter's switch interval, and later when"
+            " other processes also want the machine's two cores."
         )
     return Target(f"heartbeat p99 lag under {TARGET_P99_MS:g} ms, {label}", met, detail)
 
@@ -191,7 +195,7 @@ def run(quick: bool) -> Section:
         columns=("case", "beats", "p50", "p99", "max", "p99 ratio"),
         rows=tuple(_row(label, rounds, baseline_p99) for label, rounds in lags.items()),
         targets=tuple(
-            _target(label.split(", ")[1], rounds)
+            _target(label.split(", ")[1], rounds, baseline_p99)
             for label, rounds in lags.items()
             if label != BASELINE
         ),
