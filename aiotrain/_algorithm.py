@@ -206,8 +206,12 @@ class Algorithm:
         self._history = {}
 
     def _remember(self, data: Slice) -> None:
-        for symbol, bar in data.items():
-            self._bars_of(symbol).append(bar)
+        history = self._history
+        for symbol, bar in data.bars.items():
+            bars = history.get(symbol)
+            if bars is None:
+                bars = self._bars_of(symbol)
+            bars.append(bar)
 
     def _bars_of(self, symbol: str) -> deque[TradeBar]:
         bars = self._history.get(symbol)

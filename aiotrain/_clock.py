@@ -189,6 +189,11 @@ class ManualClock:
         self._timer_added = None
         self._cancelled = 0
 
+    @property
+    def start(self) -> datetime:
+        """The wall time at monotonic 0.0, in UTC."""
+        return self._start
+
     def monotonic(self) -> float:
         """Seconds of virtual time since the clock was made."""
         return self._elapsed
@@ -249,7 +254,9 @@ class ManualClock:
         Raises:
             ClockError: ``when`` is naive or earlier than :meth:`now`.
         """
-        when = _check_aware(when, "when")
+        if when.utcoffset() is None:
+            _check_aware(when, "when")
+
         target = (when - self._start).total_seconds()
         if target < self._elapsed:
             raise ClockError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import time
 from collections.abc import (
     AsyncIterable,
@@ -31,7 +32,7 @@ from ._algorithm import Algorithm, Mode
 from ._bars import Slice
 from ._clock import Clock, ManualClock, RealClock
 from ._config import QuotaConfig
-from ._errors import AiotrainError, DataError, StrategyError
+from ._errors import AiotrainError, ClockError, DataError, StrategyError
 from ._events import EventLog, RunEvent
 from ._guard import TimeLoopGuard
 from ._quota import BucketStatistics, LeakyBucket
@@ -187,6 +188,8 @@ class _Tally:
     slices: int = 0
     slices_while_training: int = 0
     levels: list[tuple[datetime, float]] = attrs.field(factory=list)
+    _drawn_seen: int = -1
+    _refill_due: float = -math.inf
 
     def count_slice(self) -> None:
         self.slices += 1
@@ -195,12 +198,20 @@ class _Tally:
         self.note_level()
 
     def note_level(self) -> None:
-        if self.bucket is None:
+        """Note the level if it may have changed: tokens drawn, or a refill due."""
+        bucket = self.bucket
+        if bucket is None:
             return
 
-        level = self.bucket.available
+        drawn = self.trainer.tokens_drawn
+        if drawn == self._drawn_seen and bucket.clock.monotonic() < self._refill_due:
+            return
+
+        level = bucket.available
         if not self.levels or self.levels[-1][1] != level:
             self.levels.append((self.clock.now(), level))
+        self._drawn_seen = drawn
+        self._refill_due = bucket.statistics().next_refill or math.inf
 
 
 async def backtest(
@@ -269,15 +280,11 @@ async def backtest(
     tally = _Tally(bucket, trainer, simulated)
     began = time.monotonic()
 
+    loop = _BacktestLoop(algorithm, runtime, guard, simulated, tally, progress)
+
     async def drive() -> None:
         await _call_strategy(guard, "initialize", algorithm.initialize(), simulated)
-        for number, data_slice in enumerate(itertools.chain([first], slices), start=1):
-            _check_order(number, data_slice, simulated)
-            await _backtest_slice(algorithm, runtime, guard, simulated, data_slice)
-            tally.count_slice()
-            if progress is not None and number % 250 == 0:
-                progress(number, data_slice.time)
-
+        await loop.run(itertools.chain([first], slices))
         await _call_strategy(guard, "on_end", algorithm.on_end(), simulated)
 
     tally.note_level()
@@ -290,32 +297,54 @@ async def backtest(
     return _result(algorithm, Mode.BACKTEST, tally, events, period, began)
 
 
-def _check_order(number: int, data_slice: Slice, simulated: ManualClock) -> None:
-    """Refuse a slice from the algorithm's past: on_data would see stale data."""
-    if data_slice.time < simulated.now():
-        raise DataError(
-            f"slice {number} at {data_slice.time} is before the algorithm's time "
-            f"{simulated.now()}: slices must be in time order"
-        )
+@attrs.define(eq=False)
+class _BacktestLoop:
+    """The per-slice work of a backtest, kept tight: it runs once per bar."""
 
+    algorithm: Algorithm
+    runtime: Runtime
+    guard: TimeLoopGuard
+    simulated: ManualClock
+    tally: _Tally
+    progress: Progress | None
 
-async def _backtest_slice(
-    algorithm: Algorithm,
-    runtime: Runtime,
-    guard: TimeLoopGuard,
-    simulated: ManualClock,
-    data_slice: Slice,
-) -> None:
-    guard.begin_slice()
-    for occurrence in runtime.scheduler.due_before(data_slice.time):
-        simulated.set(occurrence.time)
-        await occurrence.event.action(occurrence)
+    async def run(self, slices: Iterable[Slice]) -> None:
+        """Feed every slice to the algorithm, firing due events before each."""
+        scheduler, guard, algorithm = self.runtime.scheduler, self.guard, self.algorithm
+        for number, data_slice in enumerate(slices, start=1):
+            guard.begin_slice()
+            next_event = scheduler.next_time()
+            if next_event is not None and next_event < data_slice.time:
+                await self._fire_events_before(data_slice.time)
 
-    if data_slice.time > simulated.now():
-        simulated.set(data_slice.time)
-    algorithm._remember(data_slice)
-    await _call_strategy(None, "on_data", algorithm.on_data(data_slice), simulated)
-    guard.end_slice()
+            self._move_to(number, data_slice)
+            algorithm._remember(data_slice)
+            try:
+                await algorithm.on_data(data_slice)
+            except (AiotrainError, anyio.get_cancelled_exc_class()):
+                raise
+            except Exception as error:
+                raise _strategy_error("on_data", error, self.simulated) from error
+            guard.end_slice()
+
+            self.tally.count_slice()
+            if self.progress is not None and number % 250 == 0:
+                self.progress(number, data_slice.time)
+
+    async def _fire_events_before(self, time: datetime) -> None:
+        for occurrence in self.runtime.scheduler.due_before(time):
+            self.simulated.set(occurrence.time)
+            await occurrence.event.action(occurrence)
+
+    def _move_to(self, number: int, data_slice: Slice) -> None:
+        """Set the algorithm's time; a slice from its past is refused."""
+        try:
+            self.simulated.set(data_slice.time)
+        except ClockError:
+            raise DataError(
+                f"slice {number} at {data_slice.time} is before the algorithm's time "
+                f"{self.simulated.now()}: slices must be in time order"
+            ) from None
 
 
 async def live(
@@ -446,12 +475,17 @@ async def _call_strategy(
     except (AiotrainError, anyio.get_cancelled_exc_class()):
         raise
     except Exception as error:
-        raise StrategyError(
-            f"{method}() raised at {clock.now():%Y-%m-%d %H:%M:%S} UTC: {type(error).__name__}: {error}"
-        ) from error
+        raise _strategy_error(method, error, clock) from error
     finally:
         if guard is not None:
             guard.end_slice()
+
+
+def _strategy_error(method: str, error: Exception, clock: Clock) -> StrategyError:
+    when = f"{clock.now():%Y-%m-%d %H:%M:%S} UTC"
+    return StrategyError(
+        f"{method}() raised at {when}: {type(error).__name__}: {error}"
+    )
 
 
 async def _with_guard(guard: TimeLoopGuard, work: Callable[[], Any]) -> None:
