@@ -27,9 +27,10 @@ import attrs
 from ._clock import ManualClock
 from ._config import QuotaConfig
 from ._errors import ConfigError
+from ._meter import MINUTE, Meter
 from ._quota import LeakyBucket
 from ._rules import DateRule, TimeRule, as_utc, fire_times
-from ._training import MINUTE, TrainingRun, _Meter
+from ._runs import TrainingRun
 
 __all__ = [
     "QuotaSimulation",
@@ -210,7 +211,7 @@ class _Simulator:
             return False
 
         refused: list[bool] = []
-        meter = _Meter(
+        meter = Meter(
             self.bucket, self.clock, run, self.note_draw, lambda: refused.append(True)
         )
         meter.start()

@@ -9,16 +9,13 @@ clock timer, not a poll, so the stop lands within the event loop's latency.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import enum
 import inspect
 import logging
 import math
-import threading
 import traceback
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal, final
 
@@ -29,10 +26,13 @@ import anyio.to_thread
 import attrs
 from anyio.from_thread import check_cancelled
 
-from ._clock import Clock, RealClock, TimerHandle
-from ._errors import QuotaExhausted, TrainingFailed
+from ._clock import Clock, RealClock
+from ._errors import QuotaExhausted
+from ._meter import MINUTE, Meter
 from ._quota import LeakyBucket
 from ._readiness import ModelSlot
+from ._runs import RunRecord, RunStatus, TrainingRun, failure_error
+from ._threads import ThreadLink
 
 __all__ = [
     "RunRecord",
@@ -45,169 +45,7 @@ __all__ = [
 
 logger = logging.getLogger("aiotrain.training")
 
-MINUTE = 60.0
-
 Executor = Literal["thread", "process"]
-
-
-class RunStatus(enum.Enum):
-    """Where a training run stands."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    QUOTA_EXHAUSTED = "quota exhausted"
-    ABANDONED = "abandoned"
-
-    @property
-    def finished(self) -> bool:
-        """Whether the run has ended, one way or another."""
-        return self not in (RunStatus.PENDING, RunStatus.RUNNING)
-
-
-@final
-@attrs.frozen
-class RunRecord:
-    """A finished run's summary, small enough to keep thousands of.
-
-    Times are the real clock's wall times; ``error`` is the exception's
-    type and message, never the exception itself (which would keep the
-    training's data alive through its traceback).
-    """
-
-    name: str
-    scheduled_time: datetime | None
-    started_at: datetime | None
-    duration: float
-    tokens_drawn: int
-    status: RunStatus
-    error: str | None
-
-
-@final
-@attrs.define(eq=False)
-class TrainingRun:
-    """A handle on one training run; ``await run`` gives its result.
-
-    Attributes:
-        name: The run's name (the scheduled event's name, or the function's).
-        scheduled_time: When the run was due on the algorithm's clock.
-        status: A :class:`RunStatus`.
-        started_at: Real wall time when it started.
-        started, ended: Real monotonic times of start and end.
-        tokens_drawn: Quota tokens (minutes) this run drew.
-        exception: What the run raised, if it failed or ran out of quota.
-    """
-
-    name: str
-    scheduled_time: datetime | None = None
-    status: RunStatus = RunStatus.PENDING
-    started_at: datetime | None = None
-    started: float | None = None
-    ended: float | None = None
-    tokens_drawn: int = 0
-    exception: BaseException | None = None
-    _result: Any = None
-    _done: anyio.Event = attrs.field(factory=anyio.Event)
-
-    @property
-    def duration(self) -> float:
-        """Seconds of real time from start to end (so far, if still running)."""
-        if self.started is None:
-            return 0.0
-
-        return (self.ended if self.ended is not None else self.started) - self.started
-
-    @property
-    def result(self) -> Any:
-        """The function's return value.
-
-        Raises:
-            RuntimeError: The run has not succeeded.
-        """
-        if self.status is not RunStatus.SUCCEEDED:
-            raise RuntimeError(
-                f"training run {self.name!r} has no result: it is {self.status.value}"
-            )
-
-        return self._result
-
-    async def wait(self) -> None:
-        """Wait until the run has ended, however it ended."""
-        await self._done.wait()
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        return self._outcome().__await__()
-
-    async def _outcome(self) -> Any:
-        await self._done.wait()
-        if self.exception is not None:
-            raise self.exception
-
-        return self.result
-
-    def record(self) -> RunRecord:
-        """A small, frozen summary of the run."""
-        error = (
-            None
-            if self.exception is None
-            else f"{type(self.exception).__name__}: {self.exception}"
-        )
-        return RunRecord(
-            self.name,
-            self.scheduled_time,
-            self.started_at,
-            self.duration,
-            self.tokens_drawn,
-            self.status,
-            error,
-        )
-
-
-@attrs.define(eq=False)
-class _Meter:
-    """Draws one token per whole minute of a run; cancels it when refused."""
-
-    bucket: LeakyBucket
-    clock: Clock
-    run: TrainingRun
-    on_token: Callable[[], None]
-    on_refused: Callable[[], None]
-    _timer: TimerHandle | None = None
-
-    def start(self) -> None:
-        self._schedule(1)
-
-    def detach(self) -> None:
-        """Keep charging after the run has ended, but never cancel anything."""
-        self.on_refused = _do_nothing
-
-    def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _schedule(self, minute: int) -> None:
-        self._timer = self.clock.call_at(self._boundary(minute), self._draw)
-
-    def _boundary(self, minute: int) -> float:
-        assert self.run.started is not None
-        return self.run.started + minute * MINUTE
-
-    def _draw(self) -> None:
-        """Draw one token for each whole minute passed, catching up if late."""
-        self._timer = None
-        while self._boundary(self.run.tokens_drawn + 1) <= self.clock.monotonic():
-            if not self.bucket.try_consume(1):
-                self.on_refused()
-                return
-
-            self.run.tokens_drawn += 1
-            self.on_token()
-
-        self._schedule(self.run.tokens_drawn + 1)
 
 
 @final
@@ -374,7 +212,7 @@ class Trainer:
         else:
             self._finish(run, meter, RunStatus.SUCCEEDED, None)
 
-    def _start(self, run: TrainingRun, scope: anyio.CancelScope) -> _Meter | None:
+    def _start(self, run: TrainingRun, scope: anyio.CancelScope) -> Meter | None:
         run.status = RunStatus.RUNNING
         run.started = self.clock.monotonic()
         run.started_at = self.clock.now()
@@ -387,7 +225,7 @@ class Trainer:
             run.status = RunStatus.QUOTA_EXHAUSTED
             scope.cancel()
 
-        meter = _Meter(self.bucket, self.clock, run, self._count_token, refused)
+        meter = Meter(self.bucket, self.clock, run, self._count_token, refused)
         meter.start()
         return meter
 
@@ -400,7 +238,7 @@ class Trainer:
         function: Callable[[], Any],
         slot: ModelSlot[Any] | None,
         executor: Executor,
-        meter: _Meter | None,
+        meter: Meter | None,
     ) -> None:
         if inspect.iscoroutinefunction(function):
             result = await function()
@@ -417,7 +255,7 @@ class Trainer:
         run._result = result
 
     async def _call_in_thread(
-        self, run: TrainingRun, function: Callable[[], Any], meter: _Meter | None
+        self, run: TrainingRun, function: Callable[[], Any], meter: Meter | None
     ) -> Any:
         """Run a sync function in a worker thread.
 
@@ -428,7 +266,7 @@ class Trainer:
         really ends. When the quota runs out the run stops at once.
         """
         thread_done = anyio.Event()
-        link = _ThreadLink(on_end=[thread_done.set])
+        link = ThreadLink(on_end=[thread_done.set])
 
         def work() -> Any:
             if not link.thread_starts():
@@ -451,11 +289,9 @@ class Trainer:
         with anyio.CancelScope(shield=True), anyio.move_on_after(self.grace_period):
             await thread_done.wait()
 
-    def _abandon(
-        self, run: TrainingRun, meter: _Meter | None, link: _ThreadLink
-    ) -> None:
+    def _abandon(self, run: TrainingRun, meter: Meter | None, link: ThreadLink) -> None:
         """Leave a still-running thread behind; its meter stops when it ends."""
-        stop_meter = meter.stop if meter is not None else _do_nothing
+        stop_meter = meter.stop if meter is not None else _nothing_to_stop
         if not link.abandon(stop_meter):
             return
 
@@ -467,7 +303,7 @@ class Trainer:
     def _finish(
         self,
         run: TrainingRun,
-        meter: _Meter | None,
+        meter: Meter | None,
         status: RunStatus,
         error: BaseException | None,
     ) -> None:
@@ -500,70 +336,6 @@ class Trainer:
         )
 
 
-@attrs.define(eq=False)
-class _ThreadLink:
-    """What the event loop and a training thread tell each other.
-
-    The thread may not have started when the run is stopped; then it is
-    told never to start. Once it runs, the loop can ask to be called back
-    when it ends.
-    """
-
-    loop: asyncio.AbstractEventLoop = attrs.field(factory=asyncio.get_running_loop)
-    _state: Literal["waiting", "running", "ended", "skipped"] = "waiting"
-    _on_end: list[Callable[[], None]] = attrs.field(factory=list)
-    _lock: threading.Lock = attrs.field(factory=threading.Lock)
-
-    def thread_starts(self) -> bool:
-        """From the thread: whether to run at all."""
-        with self._lock:
-            if self._state == "skipped":
-                return False
-
-            self._state = "running"
-            return True
-
-    def thread_ends(self) -> None:
-        """From the thread: run the end callbacks on the loop."""
-        with self._lock:
-            self._state = "ended"
-            callbacks = list(self._on_end)
-
-        for callback in callbacks:
-            with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(callback)
-
-    def abandon(self, on_end: Callable[[], None]) -> bool:
-        """From the loop: call ``on_end`` when the thread ends.
-
-        Returns ``False`` (and calls nothing) if the thread never started;
-        it never will.
-        """
-        with self._lock:
-            if self._state == "waiting":
-                self._state = "skipped"
-                return False
-            if self._state == "running":
-                self._on_end.append(on_end)
-                return True
-
-        on_end()
-        return True
-
-
-def failure_error(run: TrainingRun) -> TrainingFailed:
-    """A :class:`TrainingFailed` that says which run failed, when, and why."""
-    when = (
-        ""
-        if run.scheduled_time is None
-        else f" at {run.scheduled_time:%Y-%m-%d %H:%M:%S %Z}"
-    )
-    cause = f"{type(run.exception).__name__}: {run.exception}"
-    return TrainingFailed(
-        f"training run {run.name!r}{when} {run.status.value}: {cause}"
-    )
-
-
 def _log_and_release(run: TrainingRun) -> None:
     """Log a live run's failure with its traceback, then drop the traceback.
 
@@ -577,7 +349,7 @@ def _log_and_release(run: TrainingRun) -> None:
     error.__traceback__ = None
 
 
-def _do_nothing() -> None:
+def _nothing_to_stop() -> None:
     return None
 
 

@@ -12,9 +12,9 @@ from .._algorithm import Algorithm
 from .._bars import Slice, TradeBar
 from .._clock import ManualClock
 from .._config import QuotaConfig
+from .._meter import MINUTE
 from .._runner import RunResult, backtest
 from .._simulator import TrainingMinutes, minutes_drawer
-from .._training import MINUTE
 
 __all__ = [
     "DEFAULT_START",
