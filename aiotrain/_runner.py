@@ -10,6 +10,7 @@ simulated time. Live mode has one clock for everything.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 import math
 import time
@@ -263,6 +264,8 @@ async def backtest(
     first = next(slices, None)
     if first is None:
         raise ValueError("`data` holds no slices")
+    if not isinstance(first, Slice):
+        raise TypeError(f"`data` must hold Slice objects (got {first!r})")
 
     quota = quota or QuotaConfig()
     real = real_clock or RealClock()
@@ -457,11 +460,20 @@ def _attach(
     *,
     stop_on_failure: bool = False,
 ) -> Runtime:
+    _check_async_methods(algorithm)
     trainer.on_record = events.record
     scheduler = Scheduler(clock, on_notice=events.notice)
     runtime = Runtime(algorithm, mode, clock, trainer, scheduler, stop_on_failure)
     algorithm._attach(runtime)
     return runtime
+
+
+def _check_async_methods(algorithm: Algorithm) -> None:
+    for method in ("initialize", "on_data", "on_end"):
+        if not inspect.iscoroutinefunction(getattr(algorithm, method)):
+            raise TypeError(
+                f"{type(algorithm).__name__}.{method} must be defined with `async def`"
+            )
 
 
 async def _call_strategy(

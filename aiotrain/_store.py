@@ -377,6 +377,7 @@ def _row_is_sound(row: tuple[object, ...]) -> bool:
     reals = (capacity, refill_amount, level)
     return (
         all(isinstance(value, int | float) for value in reals)
+        and 0 <= level <= capacity  # type: ignore[operator]
         and isinstance(anchor_us, int)
         and isinstance(interval_us, int)
         and interval_us > 0

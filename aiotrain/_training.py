@@ -81,6 +81,13 @@ class Trainer:
         history: int | None = None,
         on_record: Callable[[RunRecord], None] | None = None,
     ) -> None:
+        if not grace_period >= 0:
+            raise ValueError(
+                f"`grace_period` must be >= 0 seconds (got {grace_period!r})"
+            )
+        if history is not None and history < 1:
+            raise ValueError(f"`history` must be positive or None (got {history!r})")
+
         self.bucket = bucket
         self.clock = RealClock() if clock is None else clock
         self.grace_period = grace_period
@@ -177,6 +184,13 @@ class Trainer:
         """
         if not callable(function):
             raise TypeError(f"a training function must be callable (got {function!r})")
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(
+            function
+        ):
+            name = _function_name(function)
+            raise TypeError(
+                f"a training function must return its model, not yield it (got generator function {name})"
+            )
 
         return TrainingRun(name or _function_name(function), scheduled_time)
 

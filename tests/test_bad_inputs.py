@@ -841,8 +841,8 @@ CASES = [
         "engine",
         "on_data() written without async",
         run_backtest(SyncOnData),
-        StrategyError,
-        "TypeError: object NoneType can't be used in 'await' expression",
+        TypeError,
+        "SyncOnData.on_data must be defined with `async def`",
     ),
     Case(
         "engine",

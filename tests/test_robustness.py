@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -222,3 +222,47 @@ def test_unknown_time_zone_names_are_errors_that_name_them(tmp_path: Path) -> No
     assert str(in_rules.value) == "unknown time zone 'America/New_Yrok'"
     assert str(in_at.value) == "unknown time zone 'Europe/Londn'"
     assert str(in_csv.value) == "`tz` is an unknown time zone (got 'Asia/Tokio')"
+
+
+def test_generator_training_function_is_refused() -> None:
+    """A training function that yields is refused with its name."""
+
+    def fit() -> Iterator[int]:
+        yield 1
+
+    with pytest.raises(TypeError, match="must return its model, not yield it"):
+        Trainer().new_run(fit)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"grace_period": -1.0}, r"`grace_period` must be >= 0 seconds \(got -1.0\)"),
+        ({"history": 0}, r"`history` must be positive or None \(got 0\)"),
+    ],
+)
+def test_bad_trainer_settings(arguments: dict[str, float], message: str) -> None:
+    """Trainer checks its grace period and history size."""
+    with pytest.raises(ValueError, match=message):
+        Trainer(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_sync_on_data_is_named_as_the_problem() -> None:
+    """An on_data written without async is refused before the run starts."""
+
+    class Forgetful(Algorithm):
+        def on_data(self, data: Slice) -> None:  # type: ignore[override]
+            return None
+
+    with pytest.raises(
+        TypeError, match=r"Forgetful.on_data must be defined with `async def`"
+    ):
+        await backtest(Forgetful(), [Slice(datetime(2020, 1, 6, 21, tzinfo=UTC), {})])
+
+
+@pytest.mark.asyncio
+async def test_data_that_is_not_slices_is_named() -> None:
+    """backtest() over things that are not slices says what it got."""
+    with pytest.raises(TypeError, match=r"`data` must hold Slice objects \(got 1\)"):
+        await backtest(Algorithm(), [1, 2])  # type: ignore[list-item]
