@@ -4,6 +4,18 @@ from ._algorithm import Algorithm, Mode
 from ._bars import Slice, TradeBar
 from ._clock import Clock, ManualClock, RealClock, TimerHandle, wait_all_tasks_blocked
 from ._config import LEAN_KEYS, QuotaConfig
+from ._date_rules import (
+    FRIDAY,
+    MONDAY,
+    SATURDAY,
+    SUNDAY,
+    THURSDAY,
+    TUESDAY,
+    WEDNESDAY,
+    DateRules,
+    Weekday,
+    date_rules,
+)
 from ._errors import (
     AiotrainError,
     ClockError,
@@ -23,22 +35,7 @@ from ._markets import Market
 from ._quota import BucketStatistics, LeakyBucket
 from ._readers import Resolution, merge_slices, read_csv, read_lean, sp500_daily
 from ._readiness import ModelSlot
-from ._rules import (
-    FRIDAY,
-    MONDAY,
-    SATURDAY,
-    SUNDAY,
-    THURSDAY,
-    TUESDAY,
-    WEDNESDAY,
-    DateRule,
-    DateRules,
-    TimeRule,
-    TimeRules,
-    Weekday,
-    date_rules,
-    time_rules,
-)
+from ._rule_base import DateRule, TimeRule
 from ._runner import RunResult, backtest, live, replay
 from ._scheduler import (
     MissedRunPolicy,
@@ -51,6 +48,7 @@ from ._scheduler import (
 )
 from ._simulator import QuotaSimulation, SimulatedRun, simulate_quota
 from ._store import MemoryStore, QuotaLedger, QuotaStore, SqliteStore
+from ._time_rules import TimeRules, time_rules
 from ._training import RunRecord, RunStatus, Trainer, TrainingRun, check_cancelled
 
 __all__ = [

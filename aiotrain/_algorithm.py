@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
 from ._bars import Slice, TradeBar
+from ._date_rules import DateRules
 from ._errors import AiotrainError
 from ._quota import LeakyBucket
 from ._readiness import ModelSlot
-from ._rules import DateRule, DateRules, TimeRule, TimeRules
+from ._rule_base import DateRule, TimeRule
 from ._scheduler import Occurrence, ScheduledEvent
+from ._time_rules import TimeRules
 from ._training import Executor, TrainingRun
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from ._events import EventLog, RunEvent
 from ._guard import TimeLoopGuard
 from ._quota import BucketStatistics, LeakyBucket
 from ._readiness import ModelSlot
-from ._rules import DateRule, TimeRule
+from ._rule_base import DateRule, TimeRule
 from ._scheduler import Occurrence, ScheduledEvent, ScheduleNotice, Scheduler
 from ._training import (
     Executor,

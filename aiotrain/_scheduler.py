@@ -25,7 +25,7 @@ from anyio.abc import TaskGroup
 
 from ._clock import Clock, TimerHandle
 from ._errors import ScheduleError
-from ._rules import DateRule, TimeRule, as_utc, fire_times
+from ._rule_base import DateRule, TimeRule, as_utc, fire_times
 
 __all__ = [
     "MissedRunPolicy",

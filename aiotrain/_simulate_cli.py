@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._cli_output import UsageError, require_matplotlib
 from ._config import QuotaConfig
+from ._date_rules import DateRules, Weekday
 from ._errors import AiotrainError
-from ._rules import DateRule, DateRules, TimeRule, TimeRules, Weekday
+from ._rule_base import DateRule, TimeRule
 from ._simulator import QuotaSimulation, TrainingMinutes, simulate_quota
+from ._time_rules import TimeRules
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -2,7 +2,7 @@
 
 :func:`simulate_quota` answers "will my schedule run dry?" before going
 live. It fires the schedule's occurrences with the engine's own rules
-(:func:`~aiotrain._rules.fire_times`), charges each run with the engine's
+(:func:`~aiotrain._rule_base.fire_times`), charges each run with the engine's
 own meter (one token at each whole minute, the first minute free, the run
 stopped at the minute a token is refused) against a real
 :class:`LeakyBucket`, and moves a :class:`ManualClock` instead of waiting.
@@ -29,7 +29,7 @@ from ._config import QuotaConfig
 from ._errors import ConfigError
 from ._meter import MINUTE, Meter
 from ._quota import LeakyBucket
-from ._rules import DateRule, TimeRule, as_utc, fire_times
+from ._rule_base import DateRule, TimeRule, as_utc, fire_times
 from ._runs import TrainingRun
 
 __all__ = [

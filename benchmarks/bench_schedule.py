@@ -33,7 +33,7 @@ from aiotrain import (
     date_rules,
     time_rules,
 )
-from aiotrain._rules import fire_times
+from aiotrain._rule_base import fire_times
 from benchmarks._harness import Section, Target, median, print_section
 
 START = datetime(2000, 1, 3, tzinfo=UTC)

@@ -26,7 +26,7 @@ from aiotrain import (
     date_rules,
     time_rules,
 )
-from aiotrain._rules import DateRule, TimeRule, fire_times
+from aiotrain._rule_base import DateRule, TimeRule, fire_times
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

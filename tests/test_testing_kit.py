@@ -24,7 +24,7 @@ from aiotrain import (
     QuotaConfig,
     TimeRule,
 )
-from aiotrain._rules import fire_times
+from aiotrain._rule_base import fire_times
 from aiotrain.testing import (
     DEFAULT_START,
     Advance,

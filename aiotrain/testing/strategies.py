@@ -25,7 +25,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .._config import LEAN_KEYS, QuotaConfig
-from .._rules import DateRule, DateRules, TimeRule, TimeRules, Weekday
+from .._date_rules import DateRules, Weekday
+from .._rule_base import DateRule, TimeRule
+from .._time_rules import TimeRules
 from ._operations import Advance, BucketOperation, TryConsume
 
 __all__ = [
