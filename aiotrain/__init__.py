@@ -4,6 +4,7 @@ from ._algorithm import Algorithm, Mode
 from ._bars import Slice, TradeBar
 from ._clock import Clock, ManualClock, RealClock, TimerHandle, wait_all_tasks_blocked
 from ._config import LEAN_KEYS, QuotaConfig
+from ._csv_reader import read_csv
 from ._date_rules import (
     FRIDAY,
     MONDAY,
@@ -16,6 +17,7 @@ from ._date_rules import (
     Weekday,
     date_rules,
 )
+from ._embedded import sp500_daily
 from ._errors import (
     AiotrainError,
     ClockError,
@@ -31,9 +33,10 @@ from ._errors import (
 )
 from ._events import EventKind, EventLog, RunEvent
 from ._guard import TimeLoopGuard
+from ._lean_reader import Resolution, read_lean
 from ._markets import Market
+from ._merge import merge_slices
 from ._quota import BucketStatistics, LeakyBucket
-from ._readers import Resolution, merge_slices, read_csv, read_lean, sp500_daily
 from ._readiness import ModelSlot
 from ._rule_base import DateRule, TimeRule
 from ._runner import RunResult, backtest, live, replay

@@ -31,8 +31,10 @@ from ._bars import Slice
 from ._cli_output import UsageError, plot_run, print_summary, require_matplotlib
 from ._clock import RealClock
 from ._config import QuotaConfig
+from ._embedded import sp500_daily
 from ._errors import AiotrainError
-from ._readers import merge_slices, read_lean, sp500_daily
+from ._lean_reader import read_lean
+from ._merge import merge_slices
 from ._runner import RunResult, backtest, live, replay
 
 if TYPE_CHECKING:

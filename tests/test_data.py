@@ -24,7 +24,7 @@ from aiotrain import (
     read_lean,
     sp500_daily,
 )
-from aiotrain._readers import _nyse_early_closes, nyse_close
+from aiotrain._reader_base import _nyse_early_closes, nyse_close
 
 NEW_YORK = ZoneInfo("America/New_York")
 LEAN_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "lean"
