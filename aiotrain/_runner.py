@@ -286,9 +286,9 @@ async def backtest(
     loop = _BacktestLoop(algorithm, runtime, guard, simulated, tally, progress)
 
     async def drive() -> None:
-        await _call_strategy(guard, "initialize", algorithm.initialize(), simulated)
+        await _call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
         await loop.run(itertools.chain([first], slices))
-        await _call_strategy(guard, "on_end", algorithm.on_end(), simulated)
+        await _call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
 
     tally.note_level()
     with _closing(events):
@@ -327,7 +327,7 @@ class _BacktestLoop:
             except (AiotrainError, anyio.get_cancelled_exc_class()):
                 raise
             except Exception as error:
-                raise _strategy_error("on_data", error, self.simulated) from error
+                raise _strategy_error("on_data", error, algorithm) from error
             guard.end_slice()
 
             self.tally.count_slice()
@@ -412,14 +412,14 @@ async def live(
     async def drive() -> None:
         async with anyio.create_task_group() as group:
             runtime.task_group = group
-            await _call_strategy(guard, "initialize", algorithm.initialize(), clock)
+            await _call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
             group.start_soon(runtime.scheduler.run_live, group)
             async for data_slice in feed:
                 await _live_slice(algorithm, guard, clock, data_slice)
                 tally.count_slice()
             group.cancel_scope.cancel()
 
-        await _call_strategy(guard, "on_end", algorithm.on_end(), clock)
+        await _call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
 
     tally.note_level()
     with _closing(events):
@@ -433,7 +433,7 @@ async def _live_slice(
 ) -> None:
     guard.begin_slice()
     algorithm._remember(data_slice)
-    await _call_strategy(None, "on_data", algorithm.on_data(data_slice), clock)
+    await _call_strategy(None, "on_data", algorithm.on_data(data_slice), algorithm)
     guard.end_slice()
 
 
@@ -477,7 +477,7 @@ def _check_async_methods(algorithm: Algorithm) -> None:
 
 
 async def _call_strategy(
-    guard: TimeLoopGuard | None, method: str, call: Any, clock: Clock
+    guard: TimeLoopGuard | None, method: str, call: Any, algorithm: Algorithm
 ) -> None:
     """Await one of the strategy's methods; wrap what it raises with the place."""
     if guard is not None:
@@ -487,14 +487,16 @@ async def _call_strategy(
     except (AiotrainError, anyio.get_cancelled_exc_class()):
         raise
     except Exception as error:
-        raise _strategy_error(method, error, clock) from error
+        raise _strategy_error(method, error, algorithm) from error
     finally:
         if guard is not None:
             guard.end_slice()
 
 
-def _strategy_error(method: str, error: Exception, clock: Clock) -> StrategyError:
-    when = f"{clock.now():%Y-%m-%d %H:%M:%S} UTC"
+def _strategy_error(
+    method: str, error: Exception, algorithm: Algorithm
+) -> StrategyError:
+    when = f"{algorithm.time:%Y-%m-%d %H:%M:%S %Z}"
     return StrategyError(
         f"{method}() raised at {when}: {type(error).__name__}: {error}"
     )

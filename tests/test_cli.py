@@ -289,7 +289,7 @@ def test_strategy_that_raises(
 
     assert main(["backtest", path, *SPY_Q4_2013]) == 1
     assert _error(capsys) == (
-        "error: on_data() raised at 2013-10-01 20:00:00 UTC: KeyError: 'boom'"
+        "error: on_data() raised at 2013-10-01 16:00:00 EDT: KeyError: 'boom'"
     )
 
 

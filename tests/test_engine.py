@@ -287,7 +287,7 @@ async def test_strategy_error_names_the_method_and_time() -> None:
     """on_data raising becomes a StrategyError naming the method, the time and the cause."""
     with pytest.raises(
         StrategyError,
-        match=r"on_data\(\) raised at 2020-01-06 21:00:00 UTC: KeyError: 'MSFT'",
+        match=r"on_data\(\) raised at 2020-01-06 16:00:00 EST: KeyError: 'MSFT'",
     ) as caught:
         await backtest(RaisesInOnData(), synthetic_days(date(2020, 1, 6), 3))
 

@@ -204,6 +204,7 @@ def test_the_documented_property_test_passes(pytester: pytest.Pytester) -> None:
     """The complete example of docs/testing.md runs as a test file, through the plugin: 5 pass."""
     name, code = extract_test_file(DOCS_PAGE.read_text(encoding="utf-8"))
     pytester.makepyfile(**{name.removesuffix(".py"): code})
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
 
