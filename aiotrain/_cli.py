@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -143,7 +144,10 @@ def _add_common_options(command: argparse.ArgumentParser) -> None:
         "--symbol", help="the symbol to read (default SPY with --data, SPX without)"
     )
     command.add_argument(
-        "--resolution", choices=["daily", "hour", "minute"], default="daily"
+        "--resolution",
+        choices=["daily", "hour", "minute"],
+        default="daily",
+        help="bar size to read with --data (default daily)",
     )
     command.add_argument("--start", type=_parse_date, help="first date, YYYY-MM-DD")
     command.add_argument("--end", type=_parse_date, help="last date, YYYY-MM-DD")
@@ -224,9 +228,15 @@ def _quota(arguments: argparse.Namespace) -> QuotaConfig:
         return QuotaConfig()
 
     try:
-        return QuotaConfig.from_lean_config(arguments.config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            config = QuotaConfig.from_lean_config(arguments.config)
     except AiotrainError as error:
         raise UsageError(str(error)) from error
+
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return config
 
 
 def _bars(arguments: argparse.Namespace) -> Iterator[Any]:

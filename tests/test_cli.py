@@ -251,6 +251,23 @@ def test_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+def test_config_key_typo_is_a_one_line_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A near-miss config key warns on one line, naming both keys, and the run goes on."""
+    config = tmp_path / "config.json"
+    config.write_text('{"scheduled-event-leaky-bucket-refil-amount": 5}')
+
+    code = main(["backtest", str(EXAMPLE), *SPY_Q4_2013, "--config", str(config)])
+
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.splitlines()[0] == (
+        "warning: config key 'scheduled-event-leaky-bucket-refil-amount' is not read; "
+        "did you mean 'scheduled-event-leaky-bucket-refill-amount'?"
+    )
+
+
 def test_missing_data_file(capsys: pytest.CaptureFixture[str]) -> None:
     """A symbol with no LEAN file is a usage error naming the file."""
     assert (
