@@ -17,7 +17,15 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["UsageError", "plot_run", "print_summary", "require_matplotlib"]
+__all__ = [
+    "UsageError",
+    "headless_pyplot",
+    "pairs_table",
+    "plot_run",
+    "print_summary",
+    "require_matplotlib",
+    "save_plot",
+]
 
 #: With more runs than this, the runs table shows the first and last few.
 RUNS_SHOWN = 10
@@ -35,10 +43,11 @@ def print_summary(
     console.print(_runs_table(result.runs))
     console.print(_quota_table(result, arguments))
     if result.report:
-        console.print(_pairs_table("Strategy", _report_rows(result)))
+        console.print(pairs_table("Strategy", _report_rows(result)))
 
 
-def _pairs_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
+def pairs_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
+    """A two-column table of names and values, with no header row."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_header=False)
@@ -62,7 +71,7 @@ def _run_table(result: RunResult, arguments: argparse.Namespace) -> Table:
             ("slices processed while training", f"{result.slices_while_training:,}")
         )
     rows.append(("wall time", _seconds(result.wall_seconds)))
-    return _pairs_table("Run", rows)
+    return pairs_table("Run", rows)
 
 
 def _runs_table(runs: Sequence[RunRecord]) -> Table:
@@ -117,7 +126,7 @@ def _quota_table(result: RunResult, arguments: argparse.Namespace) -> Table:
     rows = _quota_rows(result, arguments)
     rows.append(("exhausted runs", str(len(result.exhausted_runs))))
     rows.append(("notices", _notices(result)))
-    return _pairs_table("Quota (minutes)", rows)
+    return pairs_table("Quota (minutes)", rows)
 
 
 def _quota_rows(
@@ -193,16 +202,32 @@ def plot_run(
     Raises:
         UsageError: The file cannot be written.
     """
+    figure, (price_axes, quota_axes) = headless_pyplot().subplots(
+        2, 1, sharex=True, figsize=(10, 6), height_ratios=(2, 1)
+    )
+    _draw_prices(price_axes, result, prices)
+    _draw_quota(quota_axes, result)
+    save_plot(figure, path)
+
+
+def headless_pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend, which needs no display."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as pyplot
 
-    figure, (price_axes, quota_axes) = pyplot.subplots(
-        2, 1, sharex=True, figsize=(10, 6), height_ratios=(2, 1)
-    )
-    _draw_prices(price_axes, result, prices)
-    _draw_quota(quota_axes, result)
+    return pyplot
+
+
+def save_plot(figure: Any, path: Path) -> None:
+    """Lay out ``figure``, write it to ``path`` and close it.
+
+    Raises:
+        UsageError: The file cannot be written.
+    """
+    import matplotlib.pyplot as pyplot
+
     figure.tight_layout()
     try:
         figure.savefig(path, dpi=100)

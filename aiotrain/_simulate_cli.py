@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ._cli_output import UsageError, require_matplotlib
+from ._cli_output import (
+    UsageError,
+    headless_pyplot,
+    pairs_table,
+    require_matplotlib,
+    save_plot,
+)
 from ._config import QuotaConfig
 from ._date_rules import DateRules, Weekday
 from ._errors import AiotrainError
@@ -30,7 +36,6 @@ from ._time_rules import TimeRules
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
 __all__ = ["add_parser", "run"]
 
@@ -246,21 +251,9 @@ def _start(arguments: argparse.Namespace) -> datetime:
 def _print_report(
     console: Console, report: QuotaSimulation, arguments: argparse.Namespace
 ) -> None:
-    console.print(_pairs_table("Quota (minutes)", _quota_rows(report.config)))
-    console.print(_pairs_table("Schedule", _schedule_rows(report, arguments)))
-    console.print(_pairs_table("Simulation", _finding_rows(report)))
-
-
-def _pairs_table(title: str, rows: list[tuple[str, str]]) -> Table:
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column("what", style="bold")
-    table.add_column("value")
-    for name, value in rows:
-        table.add_row(name, value)
-
-    return table
+    console.print(pairs_table("Quota (minutes)", _quota_rows(report.config)))
+    console.print(pairs_table("Schedule", _schedule_rows(report, arguments)))
+    console.print(pairs_table("Simulation", _finding_rows(report)))
 
 
 def _quota_rows(config: QuotaConfig) -> list[tuple[str, str]]:
@@ -329,22 +322,9 @@ def plot_levels(path: Path, report: QuotaSimulation) -> None:
     Raises:
         UsageError: The file cannot be written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as pyplot
-
-    figure, axes = pyplot.subplots(figsize=(10, 4))
+    figure, axes = headless_pyplot().subplots(figsize=(10, 4))
     _draw_levels(axes, report)
-    figure.tight_layout()
-    try:
-        figure.savefig(path, dpi=100)
-    except OSError as error:
-        raise UsageError(
-            f"cannot write the plot to {str(path)!r}: {error.strerror}"
-        ) from error
-    finally:
-        pyplot.close(figure)
+    save_plot(figure, path)
 
 
 def _draw_levels(axes: Any, report: QuotaSimulation) -> None:
