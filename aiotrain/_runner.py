@@ -260,12 +260,7 @@ async def backtest(
     if refill not in ("wall", "simulated"):
         raise ValueError(f"`refill` must be 'wall' or 'simulated' (got {refill!r})")
 
-    slices = iter(data)
-    first = next(slices, None)
-    if first is None:
-        raise ValueError("`data` holds no slices")
-    if not isinstance(first, Slice):
-        raise TypeError(f"`data` must hold Slice objects (got {first!r})")
+    first, slices = _first_slice(data)
 
     quota = quota or QuotaConfig()
     real = real_clock or RealClock()
@@ -277,9 +272,7 @@ async def backtest(
     trainer = Trainer(bucket, clock=real)
     events = events or EventLog()
     runtime = _attach(algorithm, Mode.BACKTEST, simulated, trainer, events)
-    guard = TimeLoopGuard(
-        quota.time_loop_maximum, clock=real, tokens_drawn=lambda: trainer.tokens_drawn
-    )
+    guard = _time_loop_guard(quota, real, trainer)
     tally = _Tally(bucket, trainer, simulated)
     began = time.monotonic()
 
@@ -298,6 +291,32 @@ async def backtest(
 
     period = (runtime.local(simulated_start), runtime.local(simulated.now()))
     return _result(algorithm, Mode.BACKTEST, tally, events, period, began)
+
+
+def _first_slice(data: Iterable[Slice]) -> tuple[Slice, Iterator[Slice]]:
+    """The first slice of ``data``, and an iterator over the rest.
+
+    Raises:
+        ValueError: ``data`` is empty.
+        TypeError: Its first item is not a :class:`Slice`.
+    """
+    slices = iter(data)
+    first = next(slices, None)
+    if first is None:
+        raise ValueError("`data` holds no slices")
+    if not isinstance(first, Slice):
+        raise TypeError(f"`data` must hold Slice objects (got {first!r})")
+
+    return first, slices
+
+
+def _time_loop_guard(
+    quota: QuotaConfig, clock: Clock, trainer: Trainer
+) -> TimeLoopGuard:
+    """The time-loop guard of a run, measuring on ``clock``."""
+    return TimeLoopGuard(
+        quota.time_loop_maximum, clock=clock, tokens_drawn=lambda: trainer.tokens_drawn
+    )
 
 
 @attrs.define(eq=False)
@@ -402,9 +421,7 @@ async def live(
     runtime = _attach(
         algorithm, Mode.LIVE, clock, trainer, events, stop_on_failure=stop_on_failure
     )
-    guard = TimeLoopGuard(
-        quota.time_loop_maximum, clock=real, tokens_drawn=lambda: trainer.tokens_drawn
-    )
+    guard = _time_loop_guard(quota, real, trainer)
     tally = _Tally(bucket, trainer, clock)
     start = runtime.local(clock.now())
     began = time.monotonic()
