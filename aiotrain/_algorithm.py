@@ -20,7 +20,7 @@ from ._time_rules import TimeRules
 from ._training import Executor, TrainingRun
 
 if TYPE_CHECKING:
-    from ._runner import Runtime
+    from ._runtime import Runtime
 
 __all__ = ["Algorithm", "Mode"]
 

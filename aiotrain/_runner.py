@@ -9,10 +9,7 @@ simulated time. Live mode has one clock for everything.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import itertools
-import math
 import time
 from collections.abc import (
     AsyncIterable,
@@ -20,10 +17,9 @@ from collections.abc import (
     Callable,
     Iterable,
     Iterator,
-    Mapping,
 )
 from datetime import datetime, timedelta
-from typing import Any, Literal, final
+from typing import Literal
 
 import anyio
 import anyio.abc
@@ -33,186 +29,26 @@ from ._algorithm import Algorithm, Mode
 from ._bars import Slice
 from ._clock import Clock, ManualClock, RealClock
 from ._config import QuotaConfig
-from ._errors import AiotrainError, ClockError, DataError, StrategyError
-from ._events import EventLog, RunEvent
+from ._errors import AiotrainError, ClockError, DataError
+from ._events import EventLog
 from ._guard import TimeLoopGuard
-from ._quota import BucketStatistics, LeakyBucket
-from ._readiness import ModelSlot
-from ._rule_base import DateRule, TimeRule
-from ._scheduler import Occurrence, ScheduledEvent, ScheduleNotice, Scheduler
-from ._training import (
-    Executor,
-    RunRecord,
-    RunStatus,
-    Trainer,
-    TrainingRun,
-    failure_error,
+from ._quota import LeakyBucket
+from ._result import RunResult, Tally, make_result
+from ._runtime import (
+    Runtime,
+    attach_runtime,
+    call_strategy,
+    closing,
+    strategy_error,
+    time_loop_guard,
+    with_guard,
 )
+from ._training import Trainer
 
 __all__ = ["RunResult", "backtest", "live", "replay"]
 
 Refill = Literal["wall", "simulated"]
 Progress = Callable[[int, datetime], None]
-
-
-@final
-@attrs.frozen
-class RunResult:
-    """What a backtest or a live session did.
-
-    Attributes:
-        mode: Backtest or live.
-        start, end: The algorithm's first and last time (aware).
-        slices: How many slices ``on_data`` handled.
-        slices_while_training: How many of them arrived while a training
-            run was going (live mode shows the data loop kept going).
-        runs: Every training run's record, in the order they ended.
-        notices: Skipped, missed and coalesced occurrences.
-        quota: The bucket's state at the end (``None`` if unlimited).
-        quota_levels: ``(algorithm time, tokens available)`` each time the
-            level changed, starting with the first.
-        report: The strategy's own figures, from :meth:`Algorithm.report`.
-        wall_seconds: Real seconds the whole run took.
-        events: The run record: training runs and notices, in order.
-    """
-
-    mode: Mode
-    start: datetime
-    end: datetime
-    slices: int
-    slices_while_training: int
-    runs: tuple[RunRecord, ...]
-    notices: tuple[ScheduleNotice, ...]
-    quota: BucketStatistics | None
-    quota_levels: tuple[tuple[datetime, float], ...]
-    report: Mapping[str, object]
-    wall_seconds: float
-    events: tuple[RunEvent, ...] = ()
-
-    @property
-    def tokens_drawn(self) -> int:
-        """Quota minutes drawn by all training runs."""
-        return sum(run.tokens_drawn for run in self.runs)
-
-    @property
-    def exhausted_runs(self) -> tuple[RunRecord, ...]:
-        """The runs stopped because the quota ran out."""
-        return tuple(
-            run for run in self.runs if run.status is RunStatus.QUOTA_EXHAUSTED
-        )
-
-
-@attrs.define(eq=False)
-class Runtime:
-    """The engine's side of an algorithm: clocks, trainer and scheduler."""
-
-    algorithm: Algorithm
-    mode: Mode
-    algorithm_clock: Clock
-    trainer: Trainer
-    scheduler: Scheduler
-    stop_on_failure: bool = False
-    task_group: anyio.abc.TaskGroup | None = None
-
-    def local(self, when: datetime) -> datetime:
-        return when.astimezone(self.algorithm.time_zone)
-
-    async def train_now(
-        self,
-        function: Callable[[], Any],
-        *,
-        name: str | None,
-        slot: ModelSlot[Any] | None,
-        executor: Executor,
-    ) -> TrainingRun:
-        when = self.local(self.algorithm_clock.now())
-        if self.task_group is None:
-            run = await self.trainer.run(
-                function, name=name, scheduled_time=when, slot=slot, executor=executor
-            )
-            _raise_if_failed(run)
-            return run
-
-        return self.trainer.spawn(
-            self.task_group,
-            function,
-            name=name,
-            scheduled_time=when,
-            slot=slot,
-            executor=executor,
-            stop_on_failure=self.stop_on_failure,
-        )
-
-    def train_on_schedule(
-        self,
-        date_rule: DateRule,
-        time_rule: TimeRule,
-        function: Callable[[], Any],
-        *,
-        name: str | None,
-        slot: ModelSlot[Any] | None,
-        executor: Executor,
-    ) -> ScheduledEvent:
-        self.trainer.new_run(function)
-
-        async def action(occurrence: Occurrence) -> None:
-            run = self.trainer.new_run(
-                function,
-                name=occurrence.name,
-                scheduled_time=self.local(occurrence.time),
-            )
-            if self.task_group is None:
-                await self.trainer.execute(run, function, slot=slot, executor=executor)
-                _raise_if_failed(run)
-            else:
-                await self.trainer.supervise(
-                    run, function, slot, executor, self.stop_on_failure
-                )
-
-        return self.scheduler.add(
-            date_rule, time_rule, action, name=name, start=self.algorithm_clock.now()
-        )
-
-
-def _raise_if_failed(run: TrainingRun) -> None:
-    if run.status is RunStatus.FAILED:
-        raise failure_error(run) from run.exception
-
-
-@attrs.define(eq=False)
-class _Tally:
-    """Counts slices and notes the quota level whenever it changes."""
-
-    bucket: LeakyBucket | None
-    trainer: Trainer
-    clock: Clock
-    slices: int = 0
-    slices_while_training: int = 0
-    levels: list[tuple[datetime, float]] = attrs.field(factory=list)
-    _drawn_seen: int = -1
-    _refill_due: float = -math.inf
-
-    def count_slice(self) -> None:
-        self.slices += 1
-        if self.trainer.running:
-            self.slices_while_training += 1
-        self.note_level()
-
-    def note_level(self) -> None:
-        """Note the level if it may have changed: tokens drawn, or a refill due."""
-        bucket = self.bucket
-        if bucket is None:
-            return
-
-        drawn = self.trainer.tokens_drawn
-        if drawn == self._drawn_seen and bucket.clock.monotonic() < self._refill_due:
-            return
-
-        level = bucket.available
-        if not self.levels or self.levels[-1][1] != level:
-            self.levels.append((self.clock.now(), level))
-        self._drawn_seen = drawn
-        self._refill_due = bucket.statistics().next_refill or math.inf
 
 
 async def backtest(
@@ -271,26 +107,26 @@ async def backtest(
 
     trainer = Trainer(bucket, clock=real)
     events = events or EventLog()
-    runtime = _attach(algorithm, Mode.BACKTEST, simulated, trainer, events)
-    guard = _time_loop_guard(quota, real, trainer)
-    tally = _Tally(bucket, trainer, simulated)
+    runtime = attach_runtime(algorithm, Mode.BACKTEST, simulated, trainer, events)
+    guard = time_loop_guard(quota, real, trainer)
+    tally = Tally(bucket, trainer, simulated)
     began = time.monotonic()
 
     loop = _BacktestLoop(algorithm, runtime, guard, simulated, tally, progress)
 
     async def drive() -> None:
-        await _call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
+        await call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
         await loop.run(itertools.chain([first], slices))
-        await _call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
+        await call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
 
     tally.note_level()
-    with _closing(events):
-        await _with_guard(guard, drive)
+    with closing(events):
+        await with_guard(guard, drive)
     if progress is not None:
         progress(tally.slices, simulated.now())
 
     period = (runtime.local(simulated_start), runtime.local(simulated.now()))
-    return _result(algorithm, Mode.BACKTEST, tally, events, period, began)
+    return make_result(algorithm, Mode.BACKTEST, tally, events, period, began)
 
 
 def _first_slice(data: Iterable[Slice]) -> tuple[Slice, Iterator[Slice]]:
@@ -310,15 +146,6 @@ def _first_slice(data: Iterable[Slice]) -> tuple[Slice, Iterator[Slice]]:
     return first, slices
 
 
-def _time_loop_guard(
-    quota: QuotaConfig, clock: Clock, trainer: Trainer
-) -> TimeLoopGuard:
-    """The time-loop guard of a run, measuring on ``clock``."""
-    return TimeLoopGuard(
-        quota.time_loop_maximum, clock=clock, tokens_drawn=lambda: trainer.tokens_drawn
-    )
-
-
 @attrs.define(eq=False)
 class _BacktestLoop:
     """The per-slice work of a backtest, kept tight: it runs once per bar."""
@@ -327,7 +154,7 @@ class _BacktestLoop:
     runtime: Runtime
     guard: TimeLoopGuard
     simulated: ManualClock
-    tally: _Tally
+    tally: Tally
     progress: Progress | None
 
     async def run(self, slices: Iterable[Slice]) -> None:
@@ -346,7 +173,7 @@ class _BacktestLoop:
             except (AiotrainError, anyio.get_cancelled_exc_class()):
                 raise
             except Exception as error:
-                raise _strategy_error("on_data", error, algorithm) from error
+                raise strategy_error("on_data", error, algorithm) from error
             guard.end_slice()
 
             self.tally.count_slice()
@@ -418,31 +245,31 @@ async def live(
     real = real_clock or clock
     trainer = Trainer(bucket, clock=real, grace_period=grace_period, history=10_000)
     events = events or EventLog(keep=10_000)
-    runtime = _attach(
+    runtime = attach_runtime(
         algorithm, Mode.LIVE, clock, trainer, events, stop_on_failure=stop_on_failure
     )
-    guard = _time_loop_guard(quota, real, trainer)
-    tally = _Tally(bucket, trainer, clock)
+    guard = time_loop_guard(quota, real, trainer)
+    tally = Tally(bucket, trainer, clock)
     start = runtime.local(clock.now())
     began = time.monotonic()
 
     async def drive() -> None:
         async with anyio.create_task_group() as group:
             runtime.task_group = group
-            await _call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
+            await call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
             group.start_soon(runtime.scheduler.run_live, group)
             async for data_slice in feed:
                 await _live_slice(algorithm, guard, clock, data_slice)
                 tally.count_slice()
             group.cancel_scope.cancel()
 
-        await _call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
+        await call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
 
     tally.note_level()
-    with _closing(events):
-        await _with_guard(guard, drive)
+    with closing(events):
+        await with_guard(guard, drive)
     period = (start, runtime.local(clock.now()))
-    return _result(algorithm, Mode.LIVE, tally, events, period, began)
+    return make_result(algorithm, Mode.LIVE, tally, events, period, began)
 
 
 async def _live_slice(
@@ -450,7 +277,7 @@ async def _live_slice(
 ) -> None:
     guard.begin_slice()
     algorithm._remember(data_slice)
-    await _call_strategy(None, "on_data", algorithm.on_data(data_slice), algorithm)
+    await call_strategy(None, "on_data", algorithm.on_data(data_slice), algorithm)
     guard.end_slice()
 
 
@@ -468,117 +295,9 @@ async def replay(data: Iterable[Slice], clock: Clock) -> AsyncIterator[Slice]:
         yield data_slice
 
 
-def _attach(
-    algorithm: Algorithm,
-    mode: Mode,
-    clock: Clock,
-    trainer: Trainer,
-    events: EventLog,
-    *,
-    stop_on_failure: bool = False,
-) -> Runtime:
-    _check_async_methods(algorithm)
-    trainer.on_record = events.record
-    scheduler = Scheduler(clock, on_notice=events.notice)
-    runtime = Runtime(algorithm, mode, clock, trainer, scheduler, stop_on_failure)
-    algorithm._attach(runtime)
-    return runtime
-
-
-def _check_async_methods(algorithm: Algorithm) -> None:
-    for method in ("initialize", "on_data", "on_end"):
-        if not inspect.iscoroutinefunction(getattr(algorithm, method)):
-            raise TypeError(
-                f"{type(algorithm).__name__}.{method} must be defined with `async def`"
-            )
-
-
-async def _call_strategy(
-    guard: TimeLoopGuard | None, method: str, call: Any, algorithm: Algorithm
-) -> None:
-    """Await one of the strategy's methods; wrap what it raises with the place."""
-    if guard is not None:
-        guard.begin_slice()
-    try:
-        await call
-    except (AiotrainError, anyio.get_cancelled_exc_class()):
-        raise
-    except Exception as error:
-        raise _strategy_error(method, error, algorithm) from error
-    finally:
-        if guard is not None:
-            guard.end_slice()
-
-
-def _strategy_error(
-    method: str, error: Exception, algorithm: Algorithm
-) -> StrategyError:
-    when = f"{algorithm.time:%Y-%m-%d %H:%M:%S %Z}"
-    return StrategyError(
-        f"{method}() raised at {when}: {type(error).__name__}: {error}"
-    )
-
-
-async def _with_guard(guard: TimeLoopGuard, work: Callable[[], Any]) -> None:
-    """Run ``work`` beside the guard's watchdog; raise the first real error plainly."""
-    error: BaseException | None = None
-    try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(guard.watch)
-            await work()
-            group.cancel_scope.cancel()
-    except BaseExceptionGroup as group_error:
-        error = _first_error(group_error)
-
-    if error is not None:
-        raise error
-
-
-def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    for error in group.exceptions:
-        if isinstance(error, BaseExceptionGroup):
-            return _first_error(error)
-        if not isinstance(error, anyio.get_cancelled_exc_class()):
-            return error
-
-    return group.exceptions[0]
-
-
-@contextlib.contextmanager
-def _closing(events: EventLog) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        events.close()
-
-
 def _midnight_before(when: datetime) -> datetime:
     from zoneinfo import ZoneInfo
 
     local = when.astimezone(ZoneInfo("America/New_York"))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight if midnight < when else midnight - timedelta(days=1)
-
-
-def _result(
-    algorithm: Algorithm,
-    mode: Mode,
-    tally: _Tally,
-    events: EventLog,
-    period: tuple[datetime, datetime],
-    began: float,
-) -> RunResult:
-    return RunResult(
-        mode=mode,
-        start=period[0],
-        end=period[1],
-        slices=tally.slices,
-        slices_while_training=tally.slices_while_training,
-        runs=tuple(event.record for event in events.events if event.record),
-        notices=tuple(event.notice for event in events.events if event.notice),
-        events=tuple(events.events),
-        quota=None if tally.bucket is None else tally.bucket.statistics(),
-        quota_levels=tuple(tally.levels),
-        report=dict(algorithm.report()),
-        wall_seconds=time.monotonic() - began,
-    )
