@@ -27,10 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 NO_TEST = "<!-- no-test -->"
 
-#: Pages whose samples are fragments that lean on names defined around them
-#: (a ``clock``, a data folder). Their blocks are compiled, not run.
-COMPILE_ONLY = {"data.md", "scheduling.md", "persistence.md", "benchmarks.md"}
-
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)\s*(?P<lang>[\w-]*)")
 
 
@@ -144,13 +140,8 @@ def test_doc_sample(
     if sample.skipped:
         pytest.skip(f"marked {NO_TEST}")
 
-    filename = f"docs/{sample.page}:block{sample.number}"
-    if sample.page in COMPILE_ONLY:
-        compile(sample.code, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        return
-
     monkeypatch.chdir(tmp_path)
-    printed = _run(sample.code, filename)
+    printed = _run(sample.code, f"docs/{sample.page}:block{sample.number}")
 
     if sample.expected_output is not None:
         assert printed == sample.expected_output
@@ -158,7 +149,7 @@ def test_doc_sample(
 
 def test_samples_were_found() -> None:
     """The pages hold samples, and most of them run rather than being skipped."""
-    runnable = [s for s in SAMPLES if not s.skipped and s.page not in COMPILE_ONLY]
+    runnable = [s for s in SAMPLES if not s.skipped]
     skipped = [s for s in SAMPLES if s.skipped]
 
     assert len(runnable) >= 20
