@@ -14,7 +14,7 @@ from ._date_rules import DateRules
 from ._errors import AiotrainError
 from ._quota import LeakyBucket
 from ._readiness import ModelSlot
-from ._rule_base import DateRule, TimeRule
+from ._rule_base import DateRule, TimeRule, as_zone
 from ._scheduler import Occurrence, ScheduledEvent
 from ._time_rules import TimeRules
 from ._training import Executor, TrainingRun
@@ -82,10 +82,12 @@ class Algorithm:
         return self._time_zone
 
     def set_time_zone(self, time_zone: tzinfo | str) -> None:
-        """Change the algorithm's time zone (for :attr:`time` and the rules)."""
-        self._time_zone = (
-            ZoneInfo(time_zone) if isinstance(time_zone, str) else time_zone
-        )
+        """Change the algorithm's time zone (for :attr:`time` and the rules).
+
+        Raises:
+            ScheduleError: ``time_zone`` is not a known zone.
+        """
+        self._time_zone = as_zone(time_zone)
 
     @property
     def date_rules(self) -> DateRules:

@@ -248,7 +248,7 @@ def _read_json_object(path: Path) -> Mapping[str, object]:
 def _warn_near_misses(settings: Mapping[str, object]) -> None:
     known = list(LEAN_KEYS.values())
     for key in settings:
-        if key in known:
+        if not isinstance(key, str) or key in known:
             continue
 
         matches = difflib.get_close_matches(key, known, n=1, cutoff=0.85)

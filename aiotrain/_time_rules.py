@@ -227,6 +227,8 @@ class TimeRules:
         market = market_for(symbol, self.markets)
         edge = market.market_open if event == "MarketOpen" else market.market_close
         kind = f"Extended{event}" if extended else event
+        if signed_minutes:
+            direction = "after" if signed_minutes > 0 else "before"
         name = f"{symbol}: {_number_name(abs(signed_minutes))} min {direction} {kind}"
 
         def generate(day: date, start: datetime | None) -> Iterator[datetime]:

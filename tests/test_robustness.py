@@ -266,3 +266,34 @@ async def test_data_that_is_not_slices_is_named() -> None:
     """backtest() over things that are not slices says what it got."""
     with pytest.raises(TypeError, match=r"`data` must hold Slice objects \(got 1\)"):
         await backtest(Algorithm(), [1, 2])  # type: ignore[list-item]
+
+
+def test_market_rule_name_follows_the_sign_of_its_minutes() -> None:
+    """after_market_open(-5) fires before the open, and its name says so."""
+    assert (
+        time_rules.after_market_open("SPY", -5).name == "SPY: 5 min before MarketOpen"
+    )
+    assert (
+        time_rules.before_market_close("SPY", -10).name
+        == "SPY: 10 min after MarketClose"
+    )
+    assert (
+        time_rules.after_market_open("SPY", 30).name == "SPY: 30 min after MarketOpen"
+    )
+
+
+@pytest.mark.asyncio
+async def test_unknown_time_zone_for_the_algorithm_is_named() -> None:
+    """set_time_zone with a misspelt zone is a ScheduleError naming it."""
+
+    class Lost(Algorithm):
+        async def initialize(self) -> None:
+            self.set_time_zone("Mars/Base")
+
+    with pytest.raises(ScheduleError, match=r"unknown time zone 'Mars/Base'"):
+        await backtest(Lost(), [Slice(datetime(2020, 1, 6, 21, tzinfo=UTC), {})])
+
+
+def test_config_mapping_with_non_text_keys_is_read() -> None:
+    """A mapping with a non-string key is read; the key is ignored like any other."""
+    assert QuotaConfig.from_lean_config({1: 2}) == QuotaConfig()  # type: ignore[dict-item]
