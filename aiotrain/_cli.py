@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
         default="wall",
         help="what refills the quota: real (wall) time, as LEAN does, or simulated time",
     )
+    run_backtest.add_argument(
+        "--warm-up",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="feed the first N bars to history() only, so training at start has data",
+    )
 
     run_live = commands.add_parser("live", help="run a strategy on a live replay")
     _add_common_options(run_live)
@@ -129,6 +136,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     _simulate_cli.add_parser(commands)
     return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number (got {text!r})"
+        ) from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {number})")
+
+    return number
 
 
 def _add_common_options(command: argparse.ArgumentParser) -> None:
@@ -390,6 +410,7 @@ def _run_backtest(
                     quota=plan.quota,
                     refill=arguments.refill,
                     progress=show,
+                    warm_up=arguments.warm_up,
                 )
             )
         except KeyboardInterrupt:

@@ -62,6 +62,7 @@ async def backtest(
     bucket: LeakyBucket | None = None,
     progress: Progress | None = None,
     events: EventLog | None = None,
+    warm_up: int = 0,
 ) -> RunResult:
     """Run ``algorithm`` over historical ``data`` and return what happened.
 
@@ -84,6 +85,10 @@ async def backtest(
         progress: Called with (slices done, algorithm time) now and then.
         events: Where to record training runs and skipped occurrences;
             subscribe to it for a live stream. It is closed at the end.
+        warm_up: How many leading slices only fill :meth:`Algorithm.history`:
+            the algorithm starts after them, so training at start has
+            history to learn from. They reach neither ``on_data`` nor the
+            scheduler.
 
     Raises:
         TrainingFailed: A training run raised.
@@ -91,16 +96,22 @@ async def backtest(
         StrategyError: ``initialize``, ``on_data`` or ``on_end`` raised.
         DataError: A slice is older than the algorithm's time (out of
             order, or before ``start``).
-        ValueError: ``data`` is empty or ``refill`` is unknown.
+        ValueError: ``data`` is empty (after the warm-up), ``refill`` is
+            unknown, or ``warm_up`` is negative.
     """
     if refill not in ("wall", "simulated"):
         raise ValueError(f"`refill` must be 'wall' or 'simulated' (got {refill!r})")
 
-    first, slices = _first_slice(data)
+    if warm_up < 0:
+        raise ValueError(f"`warm_up` must be >= 0 slices (got {warm_up})")
+
+    slices = iter(data)
+    history = list(itertools.islice(slices, warm_up))
+    first, slices = _first_slice(slices, warm_up=len(history))
 
     quota = quota or QuotaConfig()
     real = real_clock or RealClock()
-    simulated_start = start or _midnight_before(first.time)
+    simulated_start = start or _start_after(history, first)
     simulated = ManualClock(simulated_start)
     if bucket is None and not quota.is_unlimited:
         bucket = quota.make_bucket(real if refill == "wall" else simulated)
@@ -108,6 +119,8 @@ async def backtest(
     trainer = Trainer(bucket, clock=real)
     events = events or EventLog()
     runtime = attach_runtime(algorithm, Mode.BACKTEST, simulated, trainer, events)
+    for data_slice in history:
+        algorithm._remember(data_slice)
     guard = time_loop_guard(quota, real, trainer)
     tally = Tally(bucket, trainer, simulated)
     began = time.monotonic()
@@ -129,7 +142,15 @@ async def backtest(
     return make_result(algorithm, Mode.BACKTEST, tally, events, period, began)
 
 
-def _first_slice(data: Iterable[Slice]) -> tuple[Slice, Iterator[Slice]]:
+def _start_after(history: list[Slice], first: Slice) -> datetime:
+    """Midnight (New York) before the first slice, but never before the warm-up."""
+    midnight = _midnight_before(first.time)
+    return max(midnight, history[-1].time) if history else midnight
+
+
+def _first_slice(
+    data: Iterable[Slice], *, warm_up: int = 0
+) -> tuple[Slice, Iterator[Slice]]:
     """The first slice of ``data``, and an iterator over the rest.
 
     Raises:
@@ -138,6 +159,8 @@ def _first_slice(data: Iterable[Slice]) -> tuple[Slice, Iterator[Slice]]:
     """
     slices = iter(data)
     first = next(slices, None)
+    if first is None and warm_up:
+        raise ValueError(f"`data` holds {warm_up} slices, all taken by `warm_up`")
     if first is None:
         raise ValueError("`data` holds no slices")
     if not isinstance(first, Slice):

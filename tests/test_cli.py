@@ -268,6 +268,23 @@ def test_config_key_typo_is_a_one_line_warning(
     )
 
 
+def test_warm_up_starts_the_algorithm_after_its_bars(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--warm-up 20 takes SPY's first 20 bars of Q4 2013 as history only."""
+    code = main(["backtest", str(EXAMPLE), *SPY_Q4_2013, "--warm-up", "20"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert _cells(out)["slices"] == "44"
+
+
+def test_negative_warm_up_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--warm-up -3 is refused with its value."""
+    assert main(["backtest", str(EXAMPLE), "--warm-up", "-3"]) == 2
+    assert "argument --warm-up: must be >= 0 (got -3)" in capsys.readouterr().err
+
+
 def test_missing_data_file(capsys: pytest.CaptureFixture[str]) -> None:
     """A symbol with no LEAN file is a usage error naming the file."""
     assert (

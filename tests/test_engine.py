@@ -452,3 +452,37 @@ async def test_live_replay_charges_training_on_the_real_clock() -> None:
     assert [(run.tokens_drawn, run.duration) for run in result.runs] == [(2, 150.0)]
     assert replay_clock.monotonic() == 0.0
     assert result.quota is not None and result.quota.available == 118
+
+
+class CountsHistory(Algorithm):
+    """Trains at start on whatever history there is; counts bars it handles."""
+
+    async def initialize(self) -> None:
+        self.seen_at_start = len(self.history("TEST", 1000))
+        self.started_at = self.time
+        self.handled = 0
+
+    async def on_data(self, data: Slice) -> None:
+        self.handled += 1
+
+
+@pytest.mark.asyncio
+async def test_warm_up_fills_history_before_the_algorithm_starts() -> None:
+    """warm_up=5: initialize sees 5 bars, on_data gets the other 5, time starts after them."""
+    algorithm = CountsHistory()
+
+    result = await backtest(algorithm, synthetic_days(date(2020, 1, 6), 10), warm_up=5)
+
+    assert (algorithm.seen_at_start, algorithm.handled, result.slices) == (5, 5, 5)
+    assert algorithm.started_at == datetime(2020, 1, 13, 0, 0, tzinfo=NEW_YORK)
+
+
+@pytest.mark.asyncio
+async def test_warm_up_longer_than_the_data_is_an_error() -> None:
+    """A warm-up that eats all the data says how many slices there were."""
+    with pytest.raises(
+        ValueError, match=r"`data` holds 3 slices, all taken by `warm_up`"
+    ):
+        await backtest(CountsHistory(), synthetic_days(date(2020, 1, 6), 3), warm_up=5)
+    with pytest.raises(ValueError, match=r"`warm_up` must be >= 0 slices \(got -1\)"):
+        await backtest(CountsHistory(), synthetic_days(date(2020, 1, 6), 3), warm_up=-1)
