@@ -109,16 +109,24 @@ class EventLog:
     events: deque[RunEvent]
     dropped: int
     _subscribers: list[MemoryObjectSendStream[RunEvent]]
+    _closed: bool
 
     def __init__(self, keep: int | None = None) -> None:
         self.events = deque(maxlen=keep)
         self.dropped = 0
         self._subscribers = []
+        self._closed = False
 
     def subscribe(self, max_buffer: int = 1000) -> MemoryObjectReceiveStream[RunEvent]:
-        """A stream of every event emitted from now on; use ``async for`` on it."""
+        """A stream of every event emitted from now on; use ``async for`` on it.
+
+        After :meth:`close` the stream is already at its end.
+        """
         send, receive = anyio.create_memory_object_stream[RunEvent](max_buffer)
-        self._subscribers.append(send)
+        if self._closed:
+            send.close()
+        else:
+            self._subscribers.append(send)
         return receive
 
     def emit(self, event: RunEvent) -> None:
@@ -136,7 +144,8 @@ class EventLog:
         self.emit(RunEvent.from_notice(notice))
 
     def close(self) -> None:
-        """End every subscription."""
+        """End every subscription, and any made later."""
+        self._closed = True
         for send in self._subscribers:
             send.close()
         self._subscribers.clear()

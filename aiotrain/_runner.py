@@ -277,14 +277,20 @@ async def live(
     began = time.monotonic()
 
     async def drive() -> None:
-        async with anyio.create_task_group() as group:
-            runtime.task_group = group
-            await call_strategy(guard, "initialize", algorithm.initialize(), algorithm)
-            group.start_soon(runtime.scheduler.run_live, group)
-            async for data_slice in feed:
-                await _live_slice(algorithm, guard, clock, data_slice)
-                tally.count_slice()
-            group.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as group:
+                runtime.task_group = group
+                await call_strategy(
+                    guard, "initialize", algorithm.initialize(), algorithm
+                )
+                group.start_soon(runtime.scheduler.run_live, group)
+                async for data_slice in feed:
+                    await _live_slice(algorithm, guard, clock, data_slice)
+                    tally.count_slice()
+                group.cancel_scope.cancel()
+        finally:
+            # The group is gone: a train() from on_end runs inline to its end.
+            runtime.task_group = None
 
         await call_strategy(guard, "on_end", algorithm.on_end(), algorithm)
 

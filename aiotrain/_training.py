@@ -209,7 +209,12 @@ class Trainer:
                 with slot.training() if slot is not None else contextlib.nullcontext():
                     await self._call(run, function, slot, executor, meter)
             except anyio.get_cancelled_exc_class():
-                if run.status is not RunStatus.QUOTA_EXHAUSTED:
+                # The quota may have refused a token at the very instant the
+                # caller cancelled: the run still ends, as quota exhausted.
+                if run.status is RunStatus.QUOTA_EXHAUSTED:
+                    error = self._exhausted_error(run)
+                    self._finish(run, meter, RunStatus.QUOTA_EXHAUSTED, error)
+                else:
                     self._finish(run, meter, RunStatus.CANCELLED, None)
                 raise
             except Exception as error:
@@ -219,6 +224,8 @@ class Trainer:
                 self._finish(run, meter, RunStatus.FAILED, error)
                 raise
 
+        if run.ended is not None:
+            return  # the quota's own cancellation, already recorded above
         if run.status is RunStatus.QUOTA_EXHAUSTED:
             self._finish(
                 run, meter, RunStatus.QUOTA_EXHAUSTED, self._exhausted_error(run)
