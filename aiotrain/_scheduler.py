@@ -457,6 +457,13 @@ class Scheduler:
                     await event.action(occurrence)
         finally:
             event._running -= 1
+            self._report_unrun(event)
+
+    def _report_unrun(self, event: ScheduledEvent) -> None:
+        """Report queued occurrences that will not run now (the run was stopped)."""
+        times = [occurrence.time for runs in event._queued for occurrence in runs]
+        event._queued.clear()
+        self._notify(NoticeKind.SKIPPED, event, times, self.clock.now())
 
     def _notify(
         self,

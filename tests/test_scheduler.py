@@ -535,7 +535,7 @@ async def test_s6_hourly_training_of_thirty_minutes_runs_once_an_hour() -> None:
 
 @pytest.mark.asyncio
 async def test_queue_policy_runs_overlapping_firings_one_after_another() -> None:
-    """OverlapPolicy.QUEUE: with 90-second runs every minute, each queued run starts when the last ends."""
+    """QUEUE: 90-second runs every minute start one after another; queued ones left at the stop are reported."""
     clock, scheduler, notices = live_scheduler(overlap=OverlapPolicy.QUEUE)
     recorder = Recorder(clock, seconds=90)
     scheduler.add(date_rules.every_day(), EVERY_MINUTE, recorder)
@@ -544,7 +544,9 @@ async def test_queue_policy_runs_overlapping_firings_one_after_another() -> None
 
     assert recorder.times == minutes_after_start(0, 1, 2)
     assert recorder.started_at == minutes_after_start(0, 1.5, 3)
-    assert notices == []
+    assert [(n.kind, n.count, n.first_time, n.last_time) for n in notices] == [
+        (NoticeKind.SKIPPED, 2, *minutes_after_start(3, 4))
+    ]
 
 
 @pytest.mark.asyncio
