@@ -63,6 +63,12 @@ class Runtime:
         executor: Executor,
     ) -> TrainingRun:
         when = self.local(self.algorithm_clock.now())
+        if self.mode is Mode.BACKTEST and self.trainer.running:
+            raise AiotrainError(
+                "train() was called from inside a training run; in a backtest the "
+                "inner run would be charged on top of the outer one: call the "
+                "function directly instead"
+            )
         if self.task_group is None:
             run = await self.trainer.run(
                 function, name=name, scheduled_time=when, slot=slot, executor=executor

@@ -24,6 +24,7 @@ from aiotrain import (
     Trainer,
     TrainingFailed,
     TrainingRun,
+    backtest,
     live,
 )
 
@@ -280,3 +281,23 @@ async def test_cancelling_live_abandons_a_sync_thread_after_the_grace_period() -
     assert started.is_set()
     assert time.monotonic() - began < 1.0
     assert [event.kind for event in events.events] == [EventKind.TRAINING_ABANDONED]
+
+
+@pytest.mark.asyncio
+async def test_training_that_trains_again_in_a_backtest_is_refused() -> None:
+    """A backtest training that calls train() itself fails with a clear reason, charged once."""
+
+    class Nested(Algorithm):
+        async def initialize(self) -> None:
+            await self.train(self.outer)
+
+        async def outer(self) -> None:
+            await self.train(self.inner)
+
+        async def inner(self) -> None:
+            return None
+
+    with pytest.raises(
+        TrainingFailed, match=r"train\(\) was called from inside a training run"
+    ):
+        await backtest(Nested(), [Slice(datetime(2020, 1, 6, 21, tzinfo=UTC), {})])
