@@ -9,9 +9,11 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
+import anyio
+
 from ._bars import Slice, TradeBar
 from ._date_rules import DateRules
-from ._errors import AiotrainError
+from ._errors import AiotrainError, StrategyError
 from ._quota import LeakyBucket
 from ._readiness import ModelSlot
 from ._rule_base import DateRule, TimeRule, as_zone
@@ -192,11 +194,23 @@ class Algorithm:
         *,
         name: str | None = None,
     ) -> ScheduledEvent:
-        """Call ``await action()`` at the instants of the two rules."""
+        """Call ``await action()`` at the instants of the two rules.
+
+        An error the action raises stops the run as a :class:`StrategyError`
+        naming the event and its time.
+        """
         runtime = self._require_runtime()
 
         async def fire(occurrence: Occurrence) -> None:
-            await action()
+            try:
+                await action()
+            except (AiotrainError, anyio.get_cancelled_exc_class()):
+                raise
+            except Exception as error:
+                when = f"{occurrence.time.astimezone(self._time_zone):%Y-%m-%d %H:%M:%S %Z}"
+                raise StrategyError(
+                    f"scheduled event {occurrence.name!r} at {when} raised {type(error).__name__}: {error}"
+                ) from error
 
         return runtime.scheduler.add(date_rule, time_rule, fire, name=name)
 

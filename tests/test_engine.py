@@ -486,3 +486,26 @@ async def test_warm_up_longer_than_the_data_is_an_error() -> None:
         await backtest(CountsHistory(), synthetic_days(date(2020, 1, 6), 3), warm_up=5)
     with pytest.raises(ValueError, match=r"`warm_up` must be >= 0 slices \(got -1\)"):
         await backtest(CountsHistory(), synthetic_days(date(2020, 1, 6), 3), warm_up=-1)
+
+
+@pytest.mark.asyncio
+async def test_scheduled_action_error_names_the_event_and_time() -> None:
+    """An action from schedule() that raises stops the backtest, naming the event and its time."""
+
+    class Rebalances(Algorithm):
+        async def initialize(self) -> None:
+            self.schedule(
+                self.date_rules.every(SUNDAY), self.time_rules.at(8, 0), self.rebalance
+            )
+
+        async def rebalance(self) -> None:
+            raise KeyError("MSFT")
+
+    with pytest.raises(StrategyError) as caught:
+        await backtest(Rebalances(), synthetic_days(date(2013, 10, 7), 10))
+
+    assert (
+        str(caught.value)
+        == "scheduled event 'Sunday: 8' at 2013-10-13 08:00:00 EDT raised KeyError: 'MSFT'"
+    )
+    assert isinstance(caught.value.__cause__, KeyError)
