@@ -141,7 +141,7 @@ def fire_times(
     first_day = start.astimezone(date_rule.time_zone).date()
     last: datetime | None = None
     days_without_fire = 0
-    for day in date_rule.dates(first_day):
+    for day in _days_until_calendar_end(date_rule, first_day):
         days_without_fire += 1
         for instant in time_rule.times_on(day, start):
             if instant >= start and (last is None or instant > last):
@@ -152,6 +152,24 @@ def fire_times(
             raise ScheduleError(
                 f"rules {date_rule.name!r} and {time_rule.name!r} gave no fire time on {MAX_DAYS_WITHOUT_FIRE} days in a row up to {day}"
             )
+
+
+def _days_until_calendar_end(date_rule: DateRule, first_day: date) -> Iterator[date]:
+    """The rule's days, ending quietly where Python's calendar ends (year 9999)."""
+    days = date_rule.dates(first_day)
+    latest = first_day
+    while True:
+        try:
+            day = next(days)
+        except StopIteration:
+            return
+        except (OverflowError, ValueError):
+            if latest.year >= date.max.year:
+                return
+            raise
+
+        latest = day
+        yield day
 
 
 def as_utc(when: datetime, argument: str) -> datetime:

@@ -24,9 +24,11 @@ from aiotrain import (
     TradeBar,
     Trainer,
     backtest,
+    date_rules,
     read_csv,
     time_rules,
 )
+from aiotrain._rule_base import fire_times
 
 MINUTE = 60.0
 DAY = timedelta(days=1)
@@ -297,3 +299,12 @@ async def test_unknown_time_zone_for_the_algorithm_is_named() -> None:
 def test_config_mapping_with_non_text_keys_is_read() -> None:
     """A mapping with a non-string key is read; the key is ignored like any other."""
     assert QuotaConfig.from_lean_config({1: 2}) == QuotaConfig()  # type: ignore[dict-item]
+
+
+def test_rules_end_quietly_where_the_calendar_ends() -> None:
+    """Fire times near year 9999 stop at the calendar's end instead of overflowing."""
+    start = datetime(9999, 12, 1, tzinfo=UTC)
+
+    times = list(fire_times(date_rules.every_day(), time_rules.at(8), start))
+
+    assert (len(times), times[-1]) == (31, datetime(9999, 12, 31, 13, 0, tzinfo=UTC))
