@@ -6,11 +6,14 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar, cast, final
+from typing import TYPE_CHECKING, Generic, TypeVar, cast, final
 
 import attrs
 
 from ._errors import AiotrainError, ModelNotReady
+
+if TYPE_CHECKING:
+    from ._runs import RunRecord
 
 __all__ = ["ModelSlot"]
 
@@ -46,6 +49,7 @@ class ModelSlot(Generic[ModelT]):
     _lock: threading.Lock
     _loop: asyncio.AbstractEventLoop | None
     _published: asyncio.Event | None
+    _last_failure: RunRecord | None
 
     def __init__(self, name: str = "model") -> None:
         self.name = name
@@ -55,6 +59,7 @@ class ModelSlot(Generic[ModelT]):
         self._lock = threading.Lock()
         self._loop = None
         self._published = None
+        self._last_failure = None
 
     @property
     def ready(self) -> bool:
@@ -98,6 +103,7 @@ class ModelSlot(Generic[ModelT]):
         """
         with self._lock:
             self._model = model
+            self._last_failure = None
             self._version += 1
             version = self._version
             published, loop = self._published, self._loop
@@ -107,6 +113,20 @@ class ModelSlot(Generic[ModelT]):
             _set_event_from_any_thread(published, loop)
 
         return version
+
+    @property
+    def last_failure(self) -> RunRecord | None:
+        """The record of the last training into this slot that failed or ran
+        out of quota since the last publish; ``None`` if there is none.
+
+        A failed run publishes nothing, so the previous version keeps
+        serving; this tells a strategy that a newer one is not coming.
+        """
+        return self._last_failure
+
+    def note_failure(self, record: RunRecord) -> None:
+        """Remember that a training into this slot failed (the engine calls this)."""
+        self._last_failure = record
 
     @contextmanager
     def training(self) -> Iterator[None]:

@@ -203,6 +203,19 @@ class Trainer:
         executor: Executor = "thread",
     ) -> None:
         """Run a pending ``run`` to its end; see :meth:`run`."""
+        try:
+            await self._execute(run, function, slot, executor)
+        finally:
+            if slot is not None and run.status in _FAILURES:
+                slot.note_failure(run.record())
+
+    async def _execute(
+        self,
+        run: TrainingRun,
+        function: Callable[[], Any],
+        slot: ModelSlot[Any] | None,
+        executor: Executor,
+    ) -> None:
         with anyio.CancelScope() as scope:
             meter = self._start(run, scope)
             try:
@@ -368,6 +381,9 @@ def _log_and_release(run: TrainingRun) -> None:
     details = "".join(traceback.format_exception(error)).rstrip()
     logger.error("%s\n%s", failure_error(run), details)
     error.__traceback__ = None
+
+
+_FAILURES = (RunStatus.FAILED, RunStatus.QUOTA_EXHAUSTED)
 
 
 def _nothing_to_stop() -> None:

@@ -444,3 +444,28 @@ async def test_meter_catches_up_on_minutes_passed_while_the_loop_was_busy() -> N
     drawn, whole_minutes = charged[0]
     assert drawn >= 10
     assert drawn in (whole_minutes - 1, whole_minutes)
+
+
+@pytest.mark.asyncio
+async def test_slot_remembers_the_last_failed_training_until_a_publish() -> None:
+    """A failed training leaves the old version and says why in last_failure; a publish clears it."""
+    trainer, _ = manual_trainer()
+    slot: ModelSlot[str] = ModelSlot()
+    slot.publish("v1")
+
+    def fit() -> str:
+        raise ValueError("too few rows")
+
+    await trainer.run(fit, name="weekly", slot=slot)
+
+    failure = slot.last_failure
+    assert slot.current == "v1"
+    assert failure is not None
+    assert (failure.name, failure.status, failure.error) == (
+        "weekly",
+        RunStatus.FAILED,
+        "ValueError: too few rows",
+    )
+
+    slot.publish("v2")
+    assert slot.last_failure is None
