@@ -103,8 +103,10 @@ class QuotaConfig:
         refill_amount: Minutes returned per interval; default
             ``ceil(capacity / 7)`` (18 for 120).
         refill_interval_minutes: Minutes between refills (LEAN: 1440).
-        time_loop_maximum_minutes: How long one time slice may run before
-            drawing on the quota (LEAN cloud: 10).
+        time_loop_maximum_minutes: The longest one time slice's work may
+            take; each quota minute drawn during the slice extends it by a
+            minute (QuantConnect cloud: 10; LEAN's code: 20 when the key is
+            missing).
 
     Raises:
         ConfigError: A value is not a number, is negative, or an interval or
