@@ -284,7 +284,7 @@ async def live(
                     guard, "initialize", algorithm.initialize(), algorithm
                 )
                 group.start_soon(runtime.scheduler.run_live, group)
-                async for data_slice in feed:
+                async for data_slice in _checked_feed(feed, tally):
                     await _live_slice(algorithm, guard, clock, data_slice)
                     tally.count_slice()
                 group.cancel_scope.cancel()
@@ -308,6 +308,26 @@ async def _live_slice(
     algorithm._remember(data_slice)
     await call_strategy(None, "on_data", algorithm.on_data(data_slice), algorithm)
     guard.end_slice()
+
+
+async def _checked_feed(
+    feed: AsyncIterable[Slice], tally: Tally
+) -> AsyncIterator[Slice]:
+    """The feed's slices; an error the feed raises says how far it got."""
+    slices = aiter(feed)
+    while True:
+        try:
+            data_slice = await anext(slices)
+        except StopAsyncIteration:
+            return
+        except (AiotrainError, anyio.get_cancelled_exc_class()):
+            raise
+        except Exception as error:
+            raise DataError(
+                f"the live feed raised after {tally.slices} slices: {type(error).__name__}: {error}"
+            ) from error
+
+        yield data_slice
 
 
 async def replay(data: Iterable[Slice], clock: Clock) -> AsyncIterator[Slice]:

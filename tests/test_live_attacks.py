@@ -13,6 +13,7 @@ import pytest
 
 from aiotrain import (
     Algorithm,
+    DataError,
     EventKind,
     EventLog,
     LeakyBucket,
@@ -301,3 +302,23 @@ async def test_training_that_trains_again_in_a_backtest_is_refused() -> None:
         TrainingFailed, match=r"train\(\) was called from inside a training run"
     ):
         await backtest(Nested(), [Slice(datetime(2020, 1, 6, 21, tzinfo=UTC), {})])
+
+
+@pytest.mark.asyncio
+async def test_a_feed_that_raises_says_how_far_it_got() -> None:
+    """An error from the feed itself stops live mode as a DataError with the slice count."""
+    clock = ManualClock(START)
+
+    async def broken_feed() -> AsyncIterator[Slice]:
+        yield _slice(START)
+        yield _slice(START + timedelta(minutes=1))
+        raise OSError("connection reset")
+
+    with pytest.raises(
+        DataError,
+        match=r"the live feed raised after 2 slices: OSError: connection reset",
+    ) as caught:
+        async with clock.autojump():
+            await live(Algorithm(), broken_feed(), clock=clock)
+
+    assert isinstance(caught.value.__cause__, OSError)
