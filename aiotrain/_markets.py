@@ -93,7 +93,7 @@ class Market(abc.ABC):
     @staticmethod
     def crypto() -> Market:
         """A market that never closes: each UTC day is one session."""
-        return Market._shared_instance("crypto", _CryptoMarket)
+        return Market._shared_instance("crypto", _AlwaysOpen)
 
     @staticmethod
     def forex() -> Market:
@@ -218,9 +218,11 @@ def _as_utc(timestamp: Any) -> datetime:
 
 
 @final
-class _CryptoMarket(Market):
-    def __init__(self) -> None:
-        self.name = "crypto"
+class _AlwaysOpen(Market):
+    """Every day trades, from UTC midnight to the next: crypto, and plain days."""
+
+    def __init__(self, name: str = "crypto") -> None:
+        self.name = name
         self.time_zone = UTC
         self.trading_weekdays = WEEK_ORDER
 
@@ -262,26 +264,8 @@ class _ForexMarket(Market):
         return local_instant(day, self._ROLLOVER, NEW_YORK)
 
 
-@final
-class _EveryDay(Market):
-    """The plain calendar: every day counts, for the rules without a symbol."""
-
-    def __init__(self) -> None:
-        self.name = "calendar"
-        self.time_zone = UTC
-        self.trading_weekdays = WEEK_ORDER
-
-    def is_trading_day(self, day: date) -> bool:
-        return True
-
-    def market_open(self, day: date, *, extended: bool = False) -> datetime | None:
-        return local_instant(day, time(0), UTC)
-
-    def market_close(self, day: date, *, extended: bool = False) -> datetime | None:
-        return local_instant(day + timedelta(days=1), time(0), UTC)
-
-
-CALENDAR_DAYS: Market = _EveryDay()
+#: The plain calendar: every day counts, for the rules without a symbol.
+CALENDAR_DAYS: Market = _AlwaysOpen("calendar")
 
 
 def market_for(symbol: str, markets: Mapping[str, Market]) -> Market:
